@@ -38,7 +38,10 @@ struct EventsEnvelope {
 
 impl GhlClient {
     /// `GET /contacts/{contactId}/appointments`
-    pub async fn contact_appointments(&self, contact_id: &str) -> Result<GhlResponse<Vec<Appointment>>, GhlError> {
+    pub async fn contact_appointments(
+        &self,
+        contact_id: &str,
+    ) -> Result<GhlResponse<Vec<Appointment>>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         let response = self
             .call(Method::GET, &["contacts", contact_id, "appointments"])

@@ -86,7 +86,9 @@ impl GhlClient {
     ) -> Result<GhlResponse<BulkBusinessResult>, GhlError> {
         validate_location_id(&request.location_id)?;
         if request.ids.is_empty() {
-            return Err(GhlError::InvalidInput("give at least one contact id".into()));
+            return Err(GhlError::InvalidInput(
+                "give at least one contact id".into(),
+            ));
         }
         request
             .ids

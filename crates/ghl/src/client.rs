@@ -244,8 +244,10 @@ impl Call<'_> {
             .request(self.method.clone(), self.url.clone())
             .header(http::header::ACCEPT, "application/json");
         if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| GhlError::Token("the access token has characters a header cannot carry".into()))?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    GhlError::Token("the access token has characters a header cannot carry".into())
+                })?;
             value.set_sensitive(true);
             request = request
                 .header(http::header::AUTHORIZATION, value)
@@ -290,12 +292,11 @@ fn parse_success<T: DeserializeOwned>(
     } else {
         body
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| GhlError::Decode {
-            status,
-            message: format!("not JSON: {e}"),
-            trace_id: header_trace.clone(),
-        })?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| GhlError::Decode {
+        status,
+        message: format!("not JSON: {e}"),
+        trace_id: header_trace.clone(),
+    })?;
     let trace_id = value
         .get("traceId")
         .and_then(|v| v.as_str())

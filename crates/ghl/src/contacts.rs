@@ -289,7 +289,10 @@ impl GhlClient {
     }
 
     /// `DELETE /contacts/{contactId}`
-    pub async fn delete_contact(&self, contact_id: &str) -> Result<GhlResponse<Succeded>, GhlError> {
+    pub async fn delete_contact(
+        &self,
+        contact_id: &str,
+    ) -> Result<GhlResponse<Succeded>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         self.call(Method::DELETE, &["contacts", contact_id])
             .send()
@@ -355,14 +358,19 @@ impl GhlClient {
 }
 
 /// The query for the page after `page`, or `None` when `page` was the last.
-fn next_list_cursor(query: &ListContacts, page: &ContactPage, page_size: usize) -> Option<ListContacts> {
+fn next_list_cursor(
+    query: &ListContacts,
+    page: &ContactPage,
+    page_size: usize,
+) -> Option<ListContacts> {
     if page.contacts.len() < page_size || page.contacts.is_empty() {
         return None;
     }
     let last = page.contacts.last()?;
-    let from_meta = page.meta.as_ref().and_then(|meta| {
-        Some((meta.start_after_id.clone()?, meta.start_after?))
-    });
+    let from_meta = page
+        .meta
+        .as_ref()
+        .and_then(|meta| Some((meta.start_after_id.clone()?, meta.start_after?)));
     let (start_after_id, start_after) = match from_meta {
         Some(cursor) => cursor,
         None => (last.id.clone(), epoch_millis(last.date_added.as_deref()?)?),
@@ -390,8 +398,14 @@ mod tests {
     #[test]
     fn epoch_millis_matches_known_instants() {
         assert_eq!(epoch_millis("1970-01-01T00:00:00.000Z"), Some(0));
-        assert_eq!(epoch_millis("2021-07-02T05:18:26.704Z"), Some(1_625_203_106_704));
-        assert_eq!(epoch_millis("2024-02-29T23:59:59.5Z"), Some(1_709_251_199_500));
+        assert_eq!(
+            epoch_millis("2021-07-02T05:18:26.704Z"),
+            Some(1_625_203_106_704)
+        );
+        assert_eq!(
+            epoch_millis("2024-02-29T23:59:59.5Z"),
+            Some(1_709_251_199_500)
+        );
         assert_eq!(epoch_millis("yesterday"), None);
     }
 
@@ -403,7 +417,10 @@ mod tests {
         }))
         .unwrap();
         assert!(contact.tags.is_empty());
-        assert_eq!(contact.custom_fields[0].value, serde_json::json!(["a", "b"]));
+        assert_eq!(
+            contact.custom_fields[0].value,
+            serde_json::json!(["a", "b"])
+        );
         assert_eq!(contact.email, None);
     }
 

@@ -16,9 +16,13 @@ pub(crate) fn lenient_u64<'de, D>(deserializer: D) -> Result<Option<u64>, D::Err
 where
     D: Deserializer<'de>,
 {
-    Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
-        Some(serde_json::Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
+    Ok(
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            Some(serde_json::Value::Number(n)) => {
+                n.as_u64().or_else(|| n.as_f64().map(|f| f as u64))
+            }
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        },
+    )
 }

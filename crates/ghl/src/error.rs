@@ -333,7 +333,10 @@ mod tests {
         };
         assert_eq!(details.messages.len(), 2);
         assert_eq!(err.trace_id(), Some("t-1"));
-        assert!(err.to_string().contains("email must be an email; property x should not exist"));
+        assert!(
+            err.to_string()
+                .contains("email must be an email; property x should not exist")
+        );
     }
 
     #[test]
@@ -368,7 +371,10 @@ mod tests {
                 ..
             }
         ));
-        let expired = classify_json(401, serde_json::json!({"statusCode": 401, "message": "Invalid JWT"}));
+        let expired = classify_json(
+            401,
+            serde_json::json!({"statusCode": 401, "message": "Invalid JWT"}),
+        );
         assert!(matches!(
             expired,
             GhlError::Unauthorized {
@@ -393,6 +399,9 @@ mod tests {
         );
         assert!(gateway.is_transient() && gateway.may_have_applied());
         assert_eq!(gateway.trace_id(), Some("edge-1"));
-        assert_eq!(gateway.details().unwrap().messages, vec!["<html>bad gateway</html>"]);
+        assert_eq!(
+            gateway.details().unwrap().messages,
+            vec!["<html>bad gateway</html>"]
+        );
     }
 }

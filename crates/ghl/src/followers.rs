@@ -18,7 +18,11 @@ struct FollowersBody<'a> {
 pub struct FollowersChange {
     #[serde(default, deserialize_with = "null_as_default")]
     pub followers: Vec<String>,
-    #[serde(default, alias = "followersRemoved", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        alias = "followersRemoved",
+        deserialize_with = "null_as_default"
+    )]
     pub followers_added: Vec<String>,
 }
 
@@ -31,7 +35,9 @@ impl FollowersChange {
 
 fn check_followers(followers: &[String]) -> Result<(), GhlError> {
     if followers.is_empty() {
-        return Err(GhlError::InvalidInput("give at least one follower user id".into()));
+        return Err(GhlError::InvalidInput(
+            "give at least one follower user id".into(),
+        ));
     }
     followers
         .iter()

@@ -17,7 +17,9 @@ pub fn validate_record_id(what: &str, id: &str) -> Result<(), GhlError> {
 pub fn validate_opaque_id(what: &str, id: &str) -> Result<(), GhlError> {
     let well_formed = !id.is_empty()
         && id.len() <= 100
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if well_formed {
         Ok(())
     } else {
@@ -54,7 +56,9 @@ mod tests {
         assert!(validate_record_id("contact id", "ocQHyuzHvysMo5N5VsX/").is_err());
         assert!(validate_business_id("641c094001436dbc2081e642").is_ok());
         assert!(validate_business_id("641c094001436dbc2081e64z").is_err());
-        let message = validate_record_id("task id", "nope").unwrap_err().to_string();
+        let message = validate_record_id("task id", "nope")
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("task id \"nope\""), "{message}");
     }
 }

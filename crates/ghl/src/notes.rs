@@ -76,7 +76,11 @@ impl GhlClient {
     }
 
     /// `GET /contacts/{contactId}/notes/{id}`
-    pub async fn get_note(&self, contact_id: &str, note_id: &str) -> Result<GhlResponse<Note>, GhlError> {
+    pub async fn get_note(
+        &self,
+        contact_id: &str,
+        note_id: &str,
+    ) -> Result<GhlResponse<Note>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         validate_record_id("note id", note_id)?;
         let response = self
@@ -87,7 +91,11 @@ impl GhlClient {
     }
 
     /// `POST /contacts/{contactId}/notes`
-    pub async fn create_note(&self, contact_id: &str, note: &CreateNote) -> Result<GhlResponse<Note>, GhlError> {
+    pub async fn create_note(
+        &self,
+        contact_id: &str,
+        note: &CreateNote,
+    ) -> Result<GhlResponse<Note>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         if note.body.trim().is_empty() {
             return Err(GhlError::InvalidInput("a note needs a body".into()));
@@ -118,7 +126,11 @@ impl GhlClient {
     }
 
     /// `DELETE /contacts/{contactId}/notes/{id}`
-    pub async fn delete_note(&self, contact_id: &str, note_id: &str) -> Result<GhlResponse<Succeded>, GhlError> {
+    pub async fn delete_note(
+        &self,
+        contact_id: &str,
+        note_id: &str,
+    ) -> Result<GhlResponse<Succeded>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         validate_record_id("note id", note_id)?;
         self.call(Method::DELETE, &["contacts", contact_id, "notes", note_id])

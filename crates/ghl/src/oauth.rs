@@ -149,7 +149,9 @@ impl GhlClient {
         user_type: Option<UserType>,
     ) -> Result<GhlResponse<TokenGrant>, GhlError> {
         if code.trim().is_empty() {
-            return Err(GhlError::InvalidInput("the authorization code is empty".into()));
+            return Err(GhlError::InvalidInput(
+                "the authorization code is empty".into(),
+            ));
         }
         let form = TokenForm {
             client_id: &app.client_id,

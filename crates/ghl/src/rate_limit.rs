@@ -91,7 +91,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("X-RateLimit-Max", "100".parse().unwrap());
         headers.insert("X-RateLimit-Remaining", "0".parse().unwrap());
-        headers.insert("X-RateLimit-Interval-Milliseconds", "10000".parse().unwrap());
+        headers.insert(
+            "X-RateLimit-Interval-Milliseconds",
+            "10000".parse().unwrap(),
+        );
         headers.insert("X-RateLimit-Limit-Daily", "200000".parse().unwrap());
         headers.insert("X-RateLimit-Daily-Remaining", "0".parse().unwrap());
         let limit = RateLimit::from_headers(&headers);
@@ -100,7 +103,10 @@ mod tests {
         assert_eq!(limit.interval, Some(Duration::from_secs(10)));
         assert_eq!(limit.daily_limit, Some(200_000));
         assert_eq!(limit.exhausted_scope(), RateLimitScope::Daily);
-        assert_eq!(limit.wait_for(RateLimitScope::Burst), Duration::from_secs(10));
+        assert_eq!(
+            limit.wait_for(RateLimitScope::Burst),
+            Duration::from_secs(10)
+        );
     }
 
     #[test]

@@ -248,7 +248,10 @@ mod tests {
                 "sort": [{"field": "dateUpdated", "direction": "desc"}]
             })
         );
-        assert_eq!("not_eq".parse::<FilterOperator>().unwrap(), FilterOperator::NotEq);
+        assert_eq!(
+            "not_eq".parse::<FilterOperator>().unwrap(),
+            FilterOperator::NotEq
+        );
         assert!("like".parse::<FilterOperator>().is_err());
     }
 }

@@ -76,14 +76,21 @@ fn check_tags(tags: &[String]) -> Result<(), GhlError> {
         return Err(GhlError::InvalidInput("give at least one tag".into()));
     }
     if let Some(blank) = tags.iter().position(|t| t.trim().is_empty()) {
-        return Err(GhlError::InvalidInput(format!("tag number {} is empty", blank + 1)));
+        return Err(GhlError::InvalidInput(format!(
+            "tag number {} is empty",
+            blank + 1
+        )));
     }
     Ok(())
 }
 
 impl GhlClient {
     /// `POST /contacts/{contactId}/tags`: adds tags and returns all of the contact's tags.
-    pub async fn add_tags(&self, contact_id: &str, tags: &[String]) -> Result<GhlResponse<Vec<String>>, GhlError> {
+    pub async fn add_tags(
+        &self,
+        contact_id: &str,
+        tags: &[String],
+    ) -> Result<GhlResponse<Vec<String>>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         check_tags(tags)?;
         let response = self
@@ -96,7 +103,11 @@ impl GhlClient {
 
     /// `DELETE /contacts/{contactId}/tags` (a DELETE with a JSON body): removes tags and returns
     /// the contact's remaining tags.
-    pub async fn remove_tags(&self, contact_id: &str, tags: &[String]) -> Result<GhlResponse<Vec<String>>, GhlError> {
+    pub async fn remove_tags(
+        &self,
+        contact_id: &str,
+        tags: &[String],
+    ) -> Result<GhlResponse<Vec<String>>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         check_tags(tags)?;
         let response = self
@@ -115,7 +126,9 @@ impl GhlClient {
     ) -> Result<GhlResponse<BulkTagsResult>, GhlError> {
         validate_location_id(&request.location_id)?;
         if request.contacts.is_empty() {
-            return Err(GhlError::InvalidInput("give at least one contact id".into()));
+            return Err(GhlError::InvalidInput(
+                "give at least one contact id".into(),
+            ));
         }
         if request.remove_all_tags == Some(true) && action == BulkTagAction::Add {
             return Err(GhlError::InvalidInput(

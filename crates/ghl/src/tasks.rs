@@ -90,7 +90,11 @@ impl GhlClient {
     }
 
     /// `GET /contacts/{contactId}/tasks/{taskId}`
-    pub async fn get_task(&self, contact_id: &str, task_id: &str) -> Result<GhlResponse<Task>, GhlError> {
+    pub async fn get_task(
+        &self,
+        contact_id: &str,
+        task_id: &str,
+    ) -> Result<GhlResponse<Task>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         validate_record_id("task id", task_id)?;
         let response = self
@@ -101,7 +105,11 @@ impl GhlClient {
     }
 
     /// `POST /contacts/{contactId}/tasks`
-    pub async fn create_task(&self, contact_id: &str, task: &CreateTask) -> Result<GhlResponse<Task>, GhlError> {
+    pub async fn create_task(
+        &self,
+        contact_id: &str,
+        task: &CreateTask,
+    ) -> Result<GhlResponse<Task>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         if task.title.trim().is_empty() {
             return Err(GhlError::InvalidInput("a task needs a title".into()));
@@ -145,7 +153,10 @@ impl GhlClient {
         validate_record_id("contact id", contact_id)?;
         validate_record_id("task id", task_id)?;
         let response = self
-            .call(Method::PUT, &["contacts", contact_id, "tasks", task_id, "completed"])
+            .call(
+                Method::PUT,
+                &["contacts", contact_id, "tasks", task_id, "completed"],
+            )
             .json(&CompletedBody { completed })?
             .send::<TaskEnvelope>()
             .await?;
@@ -153,7 +164,11 @@ impl GhlClient {
     }
 
     /// `DELETE /contacts/{contactId}/tasks/{taskId}`
-    pub async fn delete_task(&self, contact_id: &str, task_id: &str) -> Result<GhlResponse<Succeded>, GhlError> {
+    pub async fn delete_task(
+        &self,
+        contact_id: &str,
+        task_id: &str,
+    ) -> Result<GhlResponse<Succeded>, GhlError> {
         validate_record_id("contact id", contact_id)?;
         validate_record_id("task id", task_id)?;
         self.call(Method::DELETE, &["contacts", contact_id, "tasks", task_id])

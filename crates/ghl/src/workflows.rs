@@ -15,9 +15,11 @@ struct WorkflowBody<'a> {
 
 fn check_start_time(event_start_time: Option<&str>) -> Result<(), GhlError> {
     match event_start_time {
-        Some(t) if chrono::DateTime::parse_from_rfc3339(t).is_err() => Err(GhlError::InvalidInput(format!(
-            "event start time {t:?} is not an ISO-8601 date-time with offset, like 2021-06-23T03:30:00+01:00"
-        ))),
+        Some(t) if chrono::DateTime::parse_from_rfc3339(t).is_err() => {
+            Err(GhlError::InvalidInput(format!(
+                "event start time {t:?} is not an ISO-8601 date-time with offset, like 2021-06-23T03:30:00+01:00"
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -34,10 +36,13 @@ impl GhlClient {
         validate_record_id("contact id", contact_id)?;
         validate_opaque_id("workflow id", workflow_id)?;
         check_start_time(event_start_time)?;
-        self.call(Method::POST, &["contacts", contact_id, "workflow", workflow_id])
-            .json(&WorkflowBody { event_start_time })?
-            .send()
-            .await
+        self.call(
+            Method::POST,
+            &["contacts", contact_id, "workflow", workflow_id],
+        )
+        .json(&WorkflowBody { event_start_time })?
+        .send()
+        .await
     }
 
     /// `DELETE /contacts/{contactId}/workflow/{workflowId}`
@@ -50,9 +55,12 @@ impl GhlClient {
         validate_record_id("contact id", contact_id)?;
         validate_opaque_id("workflow id", workflow_id)?;
         check_start_time(event_start_time)?;
-        self.call(Method::DELETE, &["contacts", contact_id, "workflow", workflow_id])
-            .json(&WorkflowBody { event_start_time })?
-            .send()
-            .await
+        self.call(
+            Method::DELETE,
+            &["contacts", contact_id, "workflow", workflow_id],
+        )
+        .json(&WorkflowBody { event_start_time })?
+        .send()
+        .await
     }
 }

@@ -1,0 +1,226 @@
+//! What wraps every request: the request log and fault injection (outside), and bearer-token
+//! authentication with the rate budget (inside, on API routes only).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde_json::Value;
+
+use crate::api_error::ApiError;
+use crate::auth::Caller;
+use crate::clock::iso_millis;
+use crate::rate_limit::RateLimiter;
+use crate::request_log::{RequestRecord, body_for_log};
+use crate::state::SandboxState;
+
+/// The `Version` every contacts and locations call must carry.
+pub const API_VERSION: &str = "2021-07-28";
+
+/// Bodies above this size are refused, as a gateway would.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Marks a response whose connection the server closes instead of answering.
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+/// Logs every request, and on API routes injects the faults the settings ask for.
+pub async fn log_and_inject_faults(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let seq = state.log.next_seq();
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_owned(),
+        |m| m.as_str().to_owned(),
+    );
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let is_api = !path.starts_with("/_sandbox");
+    let (record_bodies, capacity, faults) = {
+        let settings = state.settings.read();
+        (
+            settings.record_bodies,
+            settings.request_log_capacity,
+            settings.faults.clone(),
+        )
+    };
+    let content_type = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    let (parts, body) = request.into_parts();
+    let body = match to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return ApiError::BadRequest("request entity too large".into()).into_response();
+        }
+    };
+    let request_body = record_bodies
+        .then(|| logged_request_body(content_type.as_deref(), &body))
+        .flatten();
+    let request = Request::from_parts(parts, Body::from(body));
+
+    let mut fault = None;
+    let mut response = if is_api {
+        if faults.latency_ms > 0 || faults.latency_jitter_ms > 0 {
+            let jitter = state.ids.below(faults.latency_jitter_ms + 1);
+            tokio::time::sleep(Duration::from_millis(faults.latency_ms + jitter)).await;
+        }
+        if take_forced_429(&state) {
+            fault = Some("forced_429");
+            let limits = state.settings.read().rate_limit.clone();
+            let mut response = ApiError::TooManyRequests.into_response();
+            RateLimiter::exhausted(&limits).write_headers(response.headers_mut());
+            response
+        } else if chance(&state, faults.drop_rate) {
+            fault = Some("dropped");
+            dropped()
+        } else if chance(&state, faults.error_rate) {
+            fault = Some("server_error");
+            server_error(&state, &[500, 502, 503])
+        } else {
+            let response = next.run(request).await;
+            if chance(&state, faults.drop_after_apply_rate) {
+                fault = Some("dropped_after_apply");
+                dropped()
+            } else if chance(&state, faults.error_after_apply_rate) {
+                fault = Some("server_error_after_apply");
+                server_error(&state, &[500, 502])
+            } else {
+                response
+            }
+        }
+    } else {
+        next.run(request).await
+    };
+
+    let status = response.status().as_u16();
+    let response_body = if record_bodies && response.extensions().get::<DropConnection>().is_none()
+    {
+        let (parts, body) = response.into_parts();
+        let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let logged = body_for_log(&bytes);
+        response = Response::from_parts(parts, Body::from(bytes));
+        logged
+    } else {
+        None
+    };
+    state.log.record(
+        RequestRecord {
+            seq,
+            at: iso_millis(state.clock.now()),
+            method,
+            path,
+            query,
+            route,
+            status,
+            duration_us: started.elapsed().as_micros() as u64,
+            fault,
+            request_content_type: content_type,
+            request_body,
+            response_body,
+        },
+        capacity,
+    );
+    response
+}
+
+/// Form bodies (the OAuth token call) are logged with their secrets replaced.
+fn logged_request_body(content_type: Option<&str>, body: &[u8]) -> Option<Value> {
+    if content_type.is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+        let object = pairs
+            .into_iter()
+            .map(|(key, value)| {
+                let secret = matches!(key.as_str(), "client_secret" | "refresh_token" | "code");
+                (
+                    key,
+                    Value::String(if secret { "[redacted]".into() } else { value }),
+                )
+            })
+            .collect();
+        return Some(Value::Object(object));
+    }
+    body_for_log(body)
+}
+
+fn take_forced_429(state: &SandboxState) -> bool {
+    if state.settings.read().faults.force_429 == 0 {
+        return false;
+    }
+    let mut settings = state.settings.write();
+    if settings.faults.force_429 == 0 {
+        return false;
+    }
+    settings.faults.force_429 -= 1;
+    true
+}
+
+fn chance(state: &SandboxState, rate: f64) -> bool {
+    rate > 0.0 && state.ids.unit() < rate
+}
+
+fn dropped() -> Response {
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(DropConnection);
+    response
+}
+
+fn server_error(state: &SandboxState, statuses: &[u16]) -> Response {
+    let pick = statuses[state.ids.below(statuses.len() as u64) as usize];
+    ApiError::Server(StatusCode::from_u16(pick).expect("a valid status")).into_response()
+}
+
+/// Resolves the bearer token into a [`Caller`], checks the `Version` header, and spends one
+/// request of the caller's budget, answering 429 when it is gone.
+pub async fn authenticate(
+    State(state): State<Arc<SandboxState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let now_ms = state.clock.now_ms();
+    let caller: Caller = match state.tokens.lock().caller(&token, now_ms) {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    match request
+        .headers()
+        .get("version")
+        .map(|v| v.to_str().unwrap_or_default())
+    {
+        Some(API_VERSION) => {}
+        Some(_) => return ApiError::BadRequest("version header is invalid".into()).into_response(),
+        None => return ApiError::BadRequest("version header was not found".into()).into_response(),
+    }
+    let limits = state.settings.read().rate_limit.clone();
+    let verdict = state.limiter.check(caller.budget_key(), now_ms, &limits);
+    let mut response = if verdict.allowed {
+        request.extensions_mut().insert(caller);
+        next.run(request).await
+    } else {
+        ApiError::TooManyRequests.into_response()
+    };
+    verdict.write_headers(response.headers_mut());
+    response
+}
