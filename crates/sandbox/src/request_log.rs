@@ -19,6 +19,7 @@ pub struct RequestRecord {
     pub query: Option<String>,
     /// The endpoint as the spec writes it, such as `/contacts/{contactId}`.
     pub route: String,
+    pub user_agent: Option<String>,
     pub status: u16,
     pub duration_us: u64,
     /// What fault injection did to this request, if anything.

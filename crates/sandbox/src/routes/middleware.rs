@@ -52,11 +52,8 @@ pub async fn log_and_inject_faults(
             settings.faults.clone(),
         )
     };
-    let content_type = request
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let content_type = header_text(request.headers(), http::header::CONTENT_TYPE);
+    let user_agent = header_text(request.headers(), http::header::USER_AGENT);
 
     let (parts, body) = request.into_parts();
     let body = match to_bytes(body, MAX_BODY).await {
@@ -123,6 +120,7 @@ pub async fn log_and_inject_faults(
             path,
             query,
             route,
+            user_agent,
             status,
             duration_us: started.elapsed().as_micros() as u64,
             fault,
@@ -133,6 +131,13 @@ pub async fn log_and_inject_faults(
         capacity,
     );
     response
+}
+
+fn header_text(headers: &http::HeaderMap, name: http::header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Form bodies (the OAuth token call) are logged with their secrets replaced.

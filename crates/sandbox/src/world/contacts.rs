@@ -285,22 +285,23 @@ impl World {
             let body = views::contact_webhook(contact, false);
             ctx.emit(location_id, "ContactTagUpdate", body);
         }
-        let delta: Vec<&String> = if adding {
-            contact
-                .tags
-                .iter()
-                .filter(|t| !old_tags.contains(t))
-                .collect()
-        } else {
-            old_tags
-                .iter()
-                .filter(|t| !contact.tags.contains(t))
-                .collect()
-        };
-        let mut item =
-            json!({"contactId": contact_id, "message": "", "type": "success", "oldTags": old_tags});
-        item[if adding { "tagsAdded" } else { "tagsRemoved" }] = json!(delta);
-        item
+        let added: Vec<&String> = contact
+            .tags
+            .iter()
+            .filter(|t| !old_tags.contains(t))
+            .collect();
+        let removed: Vec<&String> = old_tags
+            .iter()
+            .filter(|t| !contact.tags.contains(t))
+            .collect();
+        json!({
+            "contactId": contact_id,
+            "message": "Tags updated",
+            "type": "success",
+            "oldTags": old_tags,
+            "tagsAdded": added,
+            "tagsRemoved": removed,
+        })
     }
 
     /// `POST /contacts/bulk/business`: set (or, with `None`, clear) the business of contacts.

@@ -1,0 +1,158 @@
+//! Fault injection, and how the client reports each fault.
+
+use ghl::contacts::{ContactFields, CreateContact};
+use ghl::{GhlError, NetworkErrorKind, RateLimitScope};
+use serde_json::json;
+
+use crate::support::{Harness, email};
+
+fn contact(location_id: &str, tag: &str) -> CreateContact {
+    CreateContact {
+        location_id: location_id.to_owned(),
+        fields: ContactFields {
+            email: Some(email(tag)),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn server_errors_are_transient_and_change_nothing() {
+    let h = Harness::start().await;
+    h.settings(json!({"faults": {"error_rate": 1.0}})).await;
+    let error = h
+        .client(0)
+        .create_contact(&contact(&h.location(0), "a"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, GhlError::Server { .. }), "{error:?}");
+    assert!(error.is_transient());
+    assert!([500, 502, 503].contains(&error.status().unwrap().as_u16()));
+    assert!(h.state(0).await["contacts"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_error_after_apply_leaves_the_change_made() {
+    let h = Harness::start().await;
+    h.settings(json!({"faults": {"error_after_apply_rate": 1.0}}))
+        .await;
+    let error = h
+        .client(0)
+        .create_contact(&contact(&h.location(0), "b"))
+        .await
+        .unwrap_err();
+    assert!(error.may_have_applied(), "{error:?}");
+    let contacts = h.state(0).await["contacts"].clone();
+    assert_eq!(
+        contacts.as_array().unwrap().len(),
+        1,
+        "GHL made the contact although it said 5xx"
+    );
+}
+
+#[tokio::test]
+async fn dropped_connections_are_network_errors() {
+    let h = Harness::start().await;
+    h.settings(json!({"faults": {"drop_rate": 1.0}})).await;
+    let error = h
+        .client(0)
+        .create_contact(&contact(&h.location(0), "c"))
+        .await
+        .unwrap_err();
+    match &error {
+        GhlError::Network { kind, .. } => assert_eq!(*kind, NetworkErrorKind::Interrupted),
+        other => panic!("expected a network error, got {other:?}"),
+    }
+    assert!(error.is_transient());
+    h.settings(json!({"faults": {"drop_rate": 0.0, "drop_after_apply_rate": 1.0}}))
+        .await;
+    assert!(
+        h.client(0)
+            .create_contact(&contact(&h.location(0), "d"))
+            .await
+            .is_err()
+    );
+    assert_eq!(h.state(0).await["contacts"].as_array().unwrap().len(), 1);
+    let log = h.requests().await;
+    let faults: Vec<_> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["fault"].as_str())
+        .collect();
+    assert_eq!(faults, vec!["dropped", "dropped_after_apply"]);
+}
+
+#[tokio::test]
+async fn forced_429_bursts_end_after_their_count() {
+    let h = Harness::start().await;
+    h.settings(json!({"faults": {"force_429": 2}})).await;
+    let client = h.client(0);
+    for _ in 0..2 {
+        let error = client
+            .custom_fields(&h.location(0), None)
+            .await
+            .unwrap_err();
+        match error {
+            GhlError::RateLimited {
+                scope, retry_after, ..
+            } => {
+                assert_eq!(scope, RateLimitScope::Burst);
+                assert_eq!(retry_after.as_millis(), 10_000);
+            }
+            other => panic!("expected a 429, got {other:?}"),
+        }
+    }
+    assert!(client.custom_fields(&h.location(0), None).await.is_ok());
+}
+
+#[tokio::test]
+async fn latency_is_added_and_timeouts_are_reported_as_such() {
+    let h = Harness::start().await;
+    h.settings(json!({"faults": {"latency_ms": 400}})).await;
+    let mut config = ghl::ClientConfig::with_base_url(h.sandbox.url()).unwrap();
+    config.request_timeout = std::time::Duration::from_millis(100);
+    let impatient = ghl::GhlClient::new(
+        config,
+        std::sync::Arc::new(ghl::StaticToken::new(h.sandbox.pit(0))),
+    )
+    .unwrap();
+    let error = impatient
+        .custom_fields(&h.location(0), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            GhlError::Network {
+                kind: NetworkErrorKind::Timeout,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.may_have_applied());
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_and_change_nothing() {
+    let h = Harness::start().await;
+    let response = h
+        .http
+        .patch(format!("{}/_sandbox/settings", h.sandbox.url()))
+        .json(&json!({"faults": {"error_rate": 2.0}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let unknown = h
+        .http
+        .patch(format!("{}/_sandbox/settings", h.sandbox.url()))
+        .json(&json!({"faults": {"error_rte": 0.5}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+    assert_eq!(h.sandbox.settings_snapshot().faults.error_rate, 0.0);
+}
