@@ -218,6 +218,15 @@ pub const LIVE_EXCEPTIONS: &[LiveException] = &[
         },
     },
     LiveException {
+        what: "Error answers carry a `traceId`",
+        why: "GHL says every answer carries a traceId for its support (facts §1); the error DTOs of the spec do not list it. The client reads it from the body, or from an `x-trace-id`/`traceid` header.",
+        apply: |files| {
+            for dto in ["BadRequestDTO", "UnauthorizedDTO", "UnprocessableDTO"] {
+                files.schema_mut("common", dto)["properties"]["traceId"] = json!({"type": "string"});
+            }
+        },
+    },
+    LiveException {
         what: "403, 404, 429 and 5xx answers are {statusCode, message, error?}",
         why: "The contacts spec declares only 400, 401 and 422; live GHL also answers 403 for another location's token, 429 over the rate limit and 5xx, in the same shape (facts §5). Checked by SpecCheck's fallback for undeclared error statuses.",
         apply: |_| {},

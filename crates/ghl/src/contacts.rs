@@ -64,14 +64,15 @@ pub struct CustomFieldValue {
 ///
 /// Serialised as `{id, key?, fieldValue}`: the camelCase `fieldValue` is the form verified
 /// against live GHL (the spec's `field_value` is ignored by some endpoints; see
-/// `crates/ghl-spec/src/live_exceptions.rs`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `crates/ghl-spec/src/live_exceptions.rs`). Read from any of the three spellings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomFieldInput {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(rename = "fieldValue")]
+    #[serde(rename = "fieldValue", alias = "field_value", alias = "value")]
     pub field_value: serde_json::Value,
 }
 
@@ -124,8 +125,8 @@ pub struct DndChannel {
 ///
 /// Note: `tags` here replaces all of the contact's tags on update and upsert; to add or remove
 /// some, use [`GhlClient::add_tags`] and [`GhlClient::remove_tags`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContactFields {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,

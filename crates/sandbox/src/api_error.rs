@@ -101,7 +101,16 @@ impl ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// GHL's error answers carry a `traceId` to quote to its support.
     fn into_response(self) -> Response {
-        (self.status(), Json(self.body())).into_response()
+        let mut body = self.body();
+        body["traceId"] = Value::String(trace_id());
+        (self.status(), Json(body)).into_response()
     }
+}
+
+fn trace_id() -> String {
+    let bits: u128 = rand::random();
+    let hex = format!("{bits:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }

@@ -1,0 +1,328 @@
+//! The command line: what each command takes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "nifty-ghl", version, about = "Connects NiftyImages with GoHighLevel contacts, tasks and notes")]
+pub struct Cli {
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// More log output on stderr (-v, -vv). NIFTY_GHL_LOG takes a tracing filter too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the API commands send their calls.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// GHL API base URL: production, staging, or a sandbox.
+    #[arg(
+        long,
+        global = true,
+        env = "GHL_BASE_URL",
+        default_value = ghl::PRODUCTION_BASE_URL
+    )]
+    pub base_url: String,
+
+    /// A Private Integration Token or a sub-account access token.
+    #[arg(long, global = true, env = "GHL_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// The sub-account (location) the commands work in.
+    #[arg(long, global = true, env = "GHL_LOCATION_ID")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in GHL sandbox: a local, stateful GHL for tests and demos.
+    Sandbox(SandboxArgs),
+    /// Measure the sandbox under load.
+    Bench(BenchArgs),
+    /// GHL contacts.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// A contact's tasks.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+    /// A contact's notes.
+    #[command(subcommand)]
+    Notes(NotesCommand),
+    /// A contact's tags.
+    #[command(subcommand)]
+    Tags(TagsCommand),
+    /// A contact's appointments.
+    #[command(subcommand)]
+    Appointments(AppointmentsCommand),
+    /// The contacts of a business.
+    BusinessContacts(BusinessContactsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Number of locations (sub-accounts).
+    #[arg(long, default_value_t = 2)]
+    pub locations: usize,
+    /// Make every id, token and key repeatable.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Never answer 429 (requests are still counted and reported in the headers).
+    #[arg(long)]
+    pub no_rate_limit: bool,
+    /// Requests per burst interval per app and location.
+    #[arg(long, default_value_t = 100)]
+    pub burst_max: u64,
+    /// Length of the burst interval in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub burst_interval_ms: u64,
+    /// Requests per day per app and location.
+    #[arg(long, default_value_t = 200_000)]
+    pub daily_max: u64,
+    /// Lifetime of OAuth access tokens in seconds.
+    #[arg(long, default_value_t = 86_399)]
+    pub token_lifetime: u64,
+    /// Share of API requests answered 500/502/503 (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Share of API requests carried out and then answered 500/502.
+    #[arg(long, default_value_t = 0.0)]
+    pub error_after_apply_rate: f64,
+    /// Share of API requests whose connection is dropped without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Milliseconds added to every API request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Register a webhook receiver for every event (repeatable).
+    #[arg(long = "webhook-url")]
+    pub webhook_urls: Vec<String>,
+    /// Do not keep request and response bodies in the request log.
+    #[arg(long)]
+    pub no_record_bodies: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// What to measure.
+    #[arg(value_enum, default_value = "sandbox")]
+    pub target: BenchTarget,
+    /// Requests in flight at once (one keep-alive connection each).
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seconds per operation.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Contacts to seed before measuring reads.
+    #[arg(long, default_value_t = 10_000)]
+    pub contacts: usize,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BenchTarget {
+    /// The GHL sandbox serving GET /contacts/{id} and POST /contacts/upsert.
+    Sandbox,
+}
+
+/// The contact fields the create, update and upsert commands take.
+#[derive(Debug, Clone, Args)]
+pub struct ContactFieldArgs {
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Phone, E.164 preferred (+15550001111).
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
+    /// Full name; split into first and last name when those are not given.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Company name (create and upsert only; GHL's update does not take it).
+    #[arg(long)]
+    pub company: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    /// ISO-3166 alpha-2 country code, such as US.
+    #[arg(long)]
+    pub country: Option<String>,
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    pub date_of_birth: Option<String>,
+    /// Tag (repeatable). On update and upsert, the tags given replace all of the contact's tags.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Custom field value as ID=VALUE or contact.key=VALUE (repeatable).
+    #[arg(long = "custom-field", value_name = "FIELD=VALUE")]
+    pub custom_fields: Vec<String>,
+    /// Read the fields from a JSON file in GHL's camelCase (`-` reads stdin); flags override it.
+    #[arg(long = "from-json", value_name = "FILE")]
+    pub from_json: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Show one contact.
+    Get { contact_id: String },
+    /// List contacts (GHL's deprecated list, oldest first).
+    List {
+        /// Free-text filter on name, email, phone and company.
+        #[arg(long)]
+        query: Option<String>,
+        /// Page size, 1 to 100.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Follow the cursor through every page.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Search contacts with GHL's advanced search.
+    Search {
+        #[arg(long)]
+        query: Option<String>,
+        /// Filter as FIELD:OPERATOR[:VALUE], such as email:eq:ann@example.com or tags:exists (repeatable).
+        #[arg(long = "filter", value_name = "FIELD:OP[:VALUE]")]
+        filters: Vec<String>,
+        /// Sort as FIELD:asc or FIELD:desc (at most 2).
+        #[arg(long = "sort", value_name = "FIELD:DIR")]
+        sort: Vec<String>,
+        /// Results per page, 1 to 500.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        page: Option<u32>,
+        /// Follow the searchAfter cursor through every result.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Create a contact (needs an email or a phone).
+    Create(ContactFieldArgs),
+    /// Update a contact.
+    Update {
+        contact_id: String,
+        #[command(flatten)]
+        fields: ContactFieldArgs,
+    },
+    /// Create or update a contact by the location's duplicate rule (email, phone).
+    Upsert(ContactFieldArgs),
+    /// Delete a contact.
+    Delete { contact_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    List { contact_id: String },
+    Get { contact_id: String, task_id: String },
+    Create {
+        contact_id: String,
+        #[arg(long)]
+        title: String,
+        /// ISO-8601 date-time, such as 2026-12-01T15:00:00Z.
+        #[arg(long)]
+        due: String,
+        #[arg(long)]
+        body: Option<String>,
+        /// GHL user id to assign the task to.
+        #[arg(long)]
+        assigned_to: Option<String>,
+    },
+    Update {
+        contact_id: String,
+        task_id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long)]
+        assigned_to: Option<String>,
+    },
+    /// Mark a task completed (or open again with --reopen).
+    Complete {
+        contact_id: String,
+        task_id: String,
+        #[arg(long)]
+        reopen: bool,
+    },
+    Delete { contact_id: String, task_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotesCommand {
+    List { contact_id: String },
+    Get { contact_id: String, note_id: String },
+    Create {
+        contact_id: String,
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        user_id: Option<String>,
+    },
+    Update {
+        contact_id: String,
+        note_id: String,
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+    },
+    Delete { contact_id: String, note_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TagsCommand {
+    /// Add tags to a contact.
+    Add {
+        contact_id: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Remove tags from a contact.
+    Remove {
+        contact_id: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppointmentsCommand {
+    List { contact_id: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BusinessContactsArgs {
+    pub business_id: String,
+    #[arg(long)]
+    pub query: Option<String>,
+    #[arg(long, default_value_t = 25)]
+    pub limit: u32,
+    #[arg(long, default_value_t = 0)]
+    pub skip: u32,
+    /// Every page.
+    #[arg(long)]
+    pub all: bool,
+}

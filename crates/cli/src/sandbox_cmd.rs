@@ -1,0 +1,78 @@
+//! `nifty-ghl sandbox`: runs the GHL sandbox until Ctrl-C, after printing one JSON line with
+//! everything a script needs (URL, app credentials, locations and their PITs, webhook key).
+
+use sandbox::{Faults, RateLimitSettings, SandboxConfig, Settings, WebhookSettings};
+
+use crate::cli::SandboxArgs;
+use crate::output::input_error;
+
+pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    for (name, rate) in [
+        ("--error-rate", args.error_rate),
+        ("--error-after-apply-rate", args.error_after_apply_rate),
+        ("--drop-rate", args.drop_rate),
+    ] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(input_error(format!("{name} {rate} must be between 0 and 1")));
+        }
+    }
+    if args.locations == 0 || args.locations > 1_000 {
+        return Err(input_error("--locations must be from 1 to 1000"));
+    }
+    let config = SandboxConfig {
+        host: args.host,
+        port: args.port,
+        locations: args.locations,
+        seed: args.seed,
+        webhook_urls: args.webhook_urls,
+        settings: Settings {
+            rate_limit: RateLimitSettings {
+                enabled: !args.no_rate_limit,
+                burst_max: args.burst_max,
+                burst_interval_ms: args.burst_interval_ms,
+                daily_max: args.daily_max,
+            },
+            access_token_lifetime_secs: args.token_lifetime,
+            faults: Faults {
+                error_rate: args.error_rate,
+                error_after_apply_rate: args.error_after_apply_rate,
+                drop_rate: args.drop_rate,
+                latency_ms: args.latency_ms,
+                ..Faults::default()
+            },
+            record_bodies: !args.no_record_bodies,
+            webhooks: WebhookSettings::default(),
+            ..Settings::default()
+        },
+    };
+    let running = sandbox::start(config).await?;
+    println!("{}", serde_json::to_string(running.info())?);
+    eprintln!(
+        "GHL sandbox listening on {} (control API under /_sandbox/); Ctrl-C stops it",
+        running.url()
+    );
+    running.run_until(shutdown_signal()).await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
