@@ -41,7 +41,9 @@ struct Plan {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.concurrency == 0 || args.seconds == 0 || args.contacts == 0 {
-        return Err(input_error("--concurrency, --seconds and --contacts must be above 0"));
+        return Err(input_error(
+            "--concurrency, --seconds and --contacts must be above 0",
+        ));
     }
     let running = sandbox::start(SandboxConfig {
         locations: 1,
@@ -74,7 +76,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     for operation in [Operation::GetContact, Operation::UpsertContact] {
-        let result = measure(&plan, operation, args.concurrency, Duration::from_secs(args.seconds)).await?;
+        let result = measure(
+            &plan,
+            operation,
+            args.concurrency,
+            Duration::from_secs(args.seconds),
+        )
+        .await?;
         println!(
             "{:<24} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   p99.9 {:>6.2} ms   errors {}",
             operation.label(),
@@ -86,7 +94,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         results.push(result);
     }
-    println!("{}", json!({"concurrency": args.concurrency, "seconds": args.seconds, "results": results}));
+    println!(
+        "{}",
+        json!({"concurrency": args.concurrency, "seconds": args.seconds, "results": results})
+    );
     running.stop().await;
     Ok(())
 }
@@ -116,7 +127,9 @@ fn bench_email(i: usize) -> String {
 }
 
 /// A tiny POST to `/_sandbox/seed` over hyper, so the benchmark has one HTTP client.
-fn seed_request(url: &str) -> impl Fn(Value) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Value>>>> {
+fn seed_request(
+    url: &str,
+) -> impl Fn(Value) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Value>>>> {
     let address = url.trim_start_matches("http://").to_owned();
     move |body: Value| {
         let address = address.clone();
@@ -129,7 +142,11 @@ fn seed_request(url: &str) -> impl Fn(Value) -> std::pin::Pin<Box<dyn std::futur
             let response = sender.send_request(request).await?;
             let status = response.status();
             let bytes = response.into_body().collect().await?.to_bytes();
-            anyhow::ensure!(status.is_success(), "seeding failed: {status} {}", String::from_utf8_lossy(&bytes));
+            anyhow::ensure!(
+                status.is_success(),
+                "seeding failed: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
             Ok(serde_json::from_slice(&bytes)?)
         })
     }
@@ -222,8 +239,13 @@ async fn work(
         };
         let (mut parts, body) = request.into_parts();
         parts.headers.insert("host", plan.address.parse()?);
-        parts.headers.insert("authorization", authorization.parse()?);
-        parts.headers.insert("version", hyper::header::HeaderValue::from_static("2021-07-28"));
+        parts
+            .headers
+            .insert("authorization", authorization.parse()?);
+        parts.headers.insert(
+            "version",
+            hyper::header::HeaderValue::from_static("2021-07-28"),
+        );
         let request = hyper::Request::from_parts(parts, body);
         sender.ready().await?;
         let sent = Instant::now();

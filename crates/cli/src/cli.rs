@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "nifty-ghl", version, about = "Connects NiftyImages with GoHighLevel contacts, tasks and notes")]
+#[command(
+    name = "nifty-ghl",
+    version,
+    about = "Connects NiftyImages with GoHighLevel contacts, tasks and notes"
+)]
 pub struct Cli {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
@@ -231,8 +235,13 @@ pub enum ContactsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TasksCommand {
-    List { contact_id: String },
-    Get { contact_id: String, task_id: String },
+    List {
+        contact_id: String,
+    },
+    Get {
+        contact_id: String,
+        task_id: String,
+    },
     Create {
         contact_id: String,
         #[arg(long)]
@@ -265,13 +274,21 @@ pub enum TasksCommand {
         #[arg(long)]
         reopen: bool,
     },
-    Delete { contact_id: String, task_id: String },
+    Delete {
+        contact_id: String,
+        task_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum NotesCommand {
-    List { contact_id: String },
-    Get { contact_id: String, note_id: String },
+    List {
+        contact_id: String,
+    },
+    Get {
+        contact_id: String,
+        note_id: String,
+    },
     Create {
         contact_id: String,
         #[arg(long)]
@@ -289,7 +306,10 @@ pub enum NotesCommand {
         #[arg(long)]
         title: Option<String>,
     },
-    Delete { contact_id: String, note_id: String },
+    Delete {
+        contact_id: String,
+        note_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,10 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -30,7 +33,9 @@ fn main() -> ExitCode {
             Command::Tasks(command) => api::tasks::run(&cli.api, cli.json, command).await,
             Command::Notes(command) => api::notes::run(&cli.api, cli.json, command).await,
             Command::Tags(command) => api::tags::run(&cli.api, cli.json, command).await,
-            Command::Appointments(command) => api::appointments::run(&cli.api, cli.json, command).await,
+            Command::Appointments(command) => {
+                api::appointments::run(&cli.api, cli.json, command).await
+            }
             Command::BusinessContacts(args) => api::business::run(&cli.api, cli.json, args).await,
         }
     });

@@ -33,7 +33,11 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
                 for message in &details.messages {
                     eprintln!("  - {message}");
                 }
-                if let GhlError::Duplicate { existing_contact_id, .. } = ghl {
+                if let GhlError::Duplicate {
+                    existing_contact_id,
+                    ..
+                } = ghl
+                {
                     eprintln!("  existing contact: {existing_contact_id}");
                 }
                 if let GhlError::RateLimited { retry_after, .. } = ghl {
@@ -96,7 +100,12 @@ pub fn contacts_table(contacts: &[Contact]) {
             or_dash(contact.email.as_deref()),
             or_dash(contact.phone.as_deref()),
             contact.tags.join(", "),
-            or_dash(contact.date_updated.as_deref().or(contact.date_added.as_deref())),
+            or_dash(
+                contact
+                    .date_updated
+                    .as_deref()
+                    .or(contact.date_added.as_deref()),
+            ),
         ]);
     }
     println!("{table}");
@@ -167,7 +176,12 @@ pub fn appointments_table(appointments: &[Appointment]) {
             or_dash(appointment.title.as_deref()),
             or_dash(appointment.start_time.as_deref()),
             or_dash(appointment.end_time.as_deref()),
-            or_dash(appointment.appointment_status.as_deref().or(appointment.status.as_deref())),
+            or_dash(
+                appointment
+                    .appointment_status
+                    .as_deref()
+                    .or(appointment.status.as_deref()),
+            ),
         ]);
     }
     println!("{table}");

@@ -13,7 +13,9 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         ("--drop-rate", args.drop_rate),
     ] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(input_error(format!("{name} {rate} must be between 0 and 1")));
+            return Err(input_error(format!(
+                "{name} {rate} must be between 0 and 1"
+            )));
         }
     }
     if args.locations == 0 || args.locations > 1_000 {

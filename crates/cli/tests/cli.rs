@@ -34,14 +34,20 @@ impl Cli<'_> {
                 None => command.env_remove(name),
             };
         }
-        tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
     }
 
     async fn json(&self, args: &[&str]) -> Value {
         let mut with_json = vec!["--json"];
         with_json.extend_from_slice(args);
         let output = self.run(&with_json).await;
-        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         serde_json::from_slice(&output.stdout).unwrap()
     }
 }
@@ -51,7 +57,12 @@ fn stderr(output: &Output) -> String {
 }
 
 async fn requests_to_contacts(sandbox: &RunningSandbox) -> u64 {
-    let log: Value = reqwest::get(format!("{}/_sandbox/requests", sandbox.url())).await.unwrap().json().await.unwrap();
+    let log: Value = reqwest::get(format!("{}/_sandbox/requests", sandbox.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     log["counts"]
         .as_object()
         .unwrap()
@@ -66,7 +77,18 @@ async fn contacts_tasks_notes_and_tags_from_the_command_line() {
     let sandbox = sandbox::start(SandboxConfig::default()).await.unwrap();
     let cli = Cli { sandbox: &sandbox };
     let created = cli
-        .json(&["contacts", "create", "--email", "cli@example.com", "--first-name", "Cleo", "--tag", "VIP", "--custom-field", "contact.engagement_score=9"])
+        .json(&[
+            "contacts",
+            "create",
+            "--email",
+            "cli@example.com",
+            "--first-name",
+            "Cleo",
+            "--tag",
+            "VIP",
+            "--custom-field",
+            "contact.engagement_score=9",
+        ])
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["tags"], serde_json::json!(["vip"]));
@@ -74,37 +96,88 @@ async fn contacts_tasks_notes_and_tags_from_the_command_line() {
     let table = cli.run(&["contacts", "get", &id]).await;
     assert!(table.status.success());
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("cli@example.com") && text.contains("Cleo"), "{text}");
+    assert!(
+        text.contains("cli@example.com") && text.contains("Cleo"),
+        "{text}"
+    );
 
-    let upserted = cli.json(&["contacts", "upsert", "--email", "CLI@example.com", "--last-name", "Ode"]).await;
+    let upserted = cli
+        .json(&[
+            "contacts",
+            "upsert",
+            "--email",
+            "CLI@example.com",
+            "--last-name",
+            "Ode",
+        ])
+        .await;
     assert_eq!(upserted["id"], serde_json::json!(id));
     assert_eq!(upserted["lastName"], "Ode");
-    let updated = cli.json(&["contacts", "update", &id, "--city", "Lisbon"]).await;
+    let updated = cli
+        .json(&["contacts", "update", &id, "--city", "Lisbon"])
+        .await;
     assert_eq!(updated["city"], "Lisbon");
-    let found = cli.json(&["contacts", "search", "--filter", "email:eq:cli@example.com"]).await;
+    let found = cli
+        .json(&["contacts", "search", "--filter", "email:eq:cli@example.com"])
+        .await;
     assert_eq!(found.as_array().unwrap().len(), 1);
-    let listed = cli.json(&["contacts", "list", "--all", "--limit", "1"]).await;
+    let listed = cli
+        .json(&["contacts", "list", "--all", "--limit", "1"])
+        .await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
 
-    let task = cli.json(&["tasks", "create", &id, "--title", "Call Cleo", "--due", "2026-12-01T15:00:00Z"]).await;
+    let task = cli
+        .json(&[
+            "tasks",
+            "create",
+            &id,
+            "--title",
+            "Call Cleo",
+            "--due",
+            "2026-12-01T15:00:00Z",
+        ])
+        .await;
     let task_id = task["id"].as_str().unwrap().to_owned();
     let done = cli.json(&["tasks", "complete", &id, &task_id]).await;
     assert_eq!(done["completed"], true);
-    assert_eq!(cli.json(&["tasks", "list", &id]).await.as_array().unwrap().len(), 1);
+    assert_eq!(
+        cli.json(&["tasks", "list", &id])
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     cli.json(&["tasks", "delete", &id, &task_id]).await;
 
-    let note = cli.json(&["notes", "create", &id, "--body", "Opened the image"]).await;
+    let note = cli
+        .json(&["notes", "create", &id, "--body", "Opened the image"])
+        .await;
     assert_eq!(note["body"], "Opened the image");
     assert_eq!(cli.json(&["notes", "list", &id]).await[0]["id"], note["id"]);
 
-    assert_eq!(cli.json(&["tags", "add", &id, "hot", "spring"]).await, serde_json::json!(["vip", "hot", "spring"]));
-    assert_eq!(cli.json(&["tags", "remove", &id, "vip"]).await, serde_json::json!(["hot", "spring"]));
-    assert_eq!(cli.json(&["appointments", "list", &id]).await, serde_json::json!([]));
+    assert_eq!(
+        cli.json(&["tags", "add", &id, "hot", "spring"]).await,
+        serde_json::json!(["vip", "hot", "spring"])
+    );
+    assert_eq!(
+        cli.json(&["tags", "remove", &id, "vip"]).await,
+        serde_json::json!(["hot", "spring"])
+    );
+    assert_eq!(
+        cli.json(&["appointments", "list", &id]).await,
+        serde_json::json!([])
+    );
 
     cli.json(&["contacts", "delete", &id]).await;
     let gone = cli.run(&["contacts", "get", &id]).await;
     assert_eq!(gone.status.code(), Some(1));
-    assert!(stderr(&gone).contains("GHL answered HTTP 400") && stderr(&gone).contains("Contact not found"), "{}", stderr(&gone));
+    assert!(
+        stderr(&gone).contains("GHL answered HTTP 400")
+            && stderr(&gone).contains("Contact not found"),
+        "{}",
+        stderr(&gone)
+    );
 }
 
 #[tokio::test]
@@ -119,23 +192,69 @@ async fn bad_input_is_refused_before_any_call_with_what_to_fix() {
     std::fs::write(&typo, "{\"emial\": \"a@b.co\"}").unwrap();
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["contacts", "create", "--first-name", "NoIds"], "give --email or --phone"),
+        (
+            vec!["contacts", "create", "--first-name", "NoIds"],
+            "give --email or --phone",
+        ),
         (vec!["contacts", "get", "not-an-id"], "is not a GHL id"),
-        (vec!["contacts", "create", "--email", "nope"], "is not an email address"),
-        (vec!["contacts", "create", "--from-json", broken.to_str().unwrap()], "is not valid JSON"),
-        (vec!["contacts", "create", "--from-json", typo.to_str().unwrap()], "unknown field `emial`"),
-        (vec!["contacts", "search", "--filter", "email:like:x"], "unknown filter operator"),
-        (vec!["tasks", "create", "ocQHyuzHvysMo5N5VsXc", "--title", "t", "--due", "tomorrow"], "not an ISO-8601 date-time"),
+        (
+            vec!["contacts", "create", "--email", "nope"],
+            "is not an email address",
+        ),
+        (
+            vec![
+                "contacts",
+                "create",
+                "--from-json",
+                broken.to_str().unwrap(),
+            ],
+            "is not valid JSON",
+        ),
+        (
+            vec!["contacts", "create", "--from-json", typo.to_str().unwrap()],
+            "unknown field `emial`",
+        ),
+        (
+            vec!["contacts", "search", "--filter", "email:like:x"],
+            "unknown filter operator",
+        ),
+        (
+            vec![
+                "tasks",
+                "create",
+                "ocQHyuzHvysMo5N5VsXc",
+                "--title",
+                "t",
+                "--due",
+                "tomorrow",
+            ],
+            "not an ISO-8601 date-time",
+        ),
         (vec!["contacts", "list", "--limit", "500"], "out of range"),
     ];
     for (args, expected) in cases {
         let output = cli.run(&args).await;
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
-        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
-    assert_eq!(requests_to_contacts(&sandbox).await, 0, "nothing reached the API");
+    assert_eq!(
+        requests_to_contacts(&sandbox).await,
+        0,
+        "nothing reached the API"
+    );
 
-    let no_token = cli.run_with(&["contacts", "list"], &[("GHL_TOKEN", None)]).await;
+    let no_token = cli
+        .run_with(&["contacts", "list"], &[("GHL_TOKEN", None)])
+        .await;
     assert_eq!(no_token.status.code(), Some(2));
     assert!(stderr(&no_token).contains("set GHL_TOKEN"));
 }
@@ -144,15 +263,26 @@ async fn bad_input_is_refused_before_any_call_with_what_to_fix() {
 async fn api_errors_print_status_messages_and_trace_and_never_the_token() {
     let sandbox = sandbox::start(SandboxConfig::default()).await.unwrap();
     let cli = Cli { sandbox: &sandbox };
-    cli.json(&["contacts", "create", "--email", "dup@example.com"]).await;
-    let duplicate = cli.run(&["contacts", "create", "--email", "dup@example.com"]).await;
+    cli.json(&["contacts", "create", "--email", "dup@example.com"])
+        .await;
+    let duplicate = cli
+        .run(&["contacts", "create", "--email", "dup@example.com"])
+        .await;
     assert_eq!(duplicate.status.code(), Some(1));
     let text = stderr(&duplicate);
-    assert!(text.contains("HTTP 400") && text.contains("does not allow duplicated contacts") && text.contains("existing contact:"), "{text}");
+    assert!(
+        text.contains("HTTP 400")
+            && text.contains("does not allow duplicated contacts")
+            && text.contains("existing contact:"),
+        "{text}"
+    );
     assert!(text.contains("traceId: "), "{text}");
 
     let wrong_location = cli
-        .run_with(&["contacts", "list"], &[("GHL_LOCATION_ID", Some(sandbox.location_id(1)))])
+        .run_with(
+            &["contacts", "list"],
+            &[("GHL_LOCATION_ID", Some(sandbox.location_id(1)))],
+        )
         .await;
     assert_eq!(wrong_location.status.code(), Some(1));
     assert!(stderr(&wrong_location).contains("HTTP 403"));
@@ -160,12 +290,18 @@ async fn api_errors_print_status_messages_and_trace_and_never_the_token() {
     let bad_token = cli
         .run_with(
             &["contacts", "get", "ocQHyuzHvysMo5N5VsXc"],
-            &[("GHL_TOKEN", Some("pit-11111111-2222-3333-4444-555555555555"))],
+            &[(
+                "GHL_TOKEN",
+                Some("pit-11111111-2222-3333-4444-555555555555"),
+            )],
         )
         .await;
     assert_eq!(bad_token.status.code(), Some(1));
     assert!(stderr(&bad_token).contains("HTTP 401"));
-    assert!(!stderr(&bad_token).contains("555555555555"), "the token never prints");
+    assert!(
+        !stderr(&bad_token).contains("555555555555"),
+        "the token never prints"
+    );
 }
 
 #[tokio::test]
@@ -186,8 +322,18 @@ async fn the_sandbox_command_prints_one_json_line_and_serves() {
     .unwrap();
     let info: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(info["locations"].as_array().unwrap().len(), 3);
-    assert!(info["locations"][0]["pit"].as_str().unwrap().starts_with("pit-"));
-    assert!(info["webhook_public_key"].as_str().unwrap().starts_with("MCowBQYDK2VwAyEA"));
+    assert!(
+        info["locations"][0]["pit"]
+            .as_str()
+            .unwrap()
+            .starts_with("pit-")
+    );
+    assert!(
+        info["webhook_public_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("MCowBQYDK2VwAyEA")
+    );
     assert!(info["client_id"].as_str().unwrap().contains('-'));
     let served: Value = reqwest::get(format!("{}/_sandbox/info", info["url"].as_str().unwrap()))
         .await

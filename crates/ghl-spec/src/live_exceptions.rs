@@ -222,7 +222,8 @@ pub const LIVE_EXCEPTIONS: &[LiveException] = &[
         why: "GHL says every answer carries a traceId for its support (facts §1); the error DTOs of the spec do not list it. The client reads it from the body, or from an `x-trace-id`/`traceid` header.",
         apply: |files| {
             for dto in ["BadRequestDTO", "UnauthorizedDTO", "UnprocessableDTO"] {
-                files.schema_mut("common", dto)["properties"]["traceId"] = json!({"type": "string"});
+                files.schema_mut("common", dto)["properties"]["traceId"] =
+                    json!({"type": "string"});
             }
         },
     },

@@ -109,8 +109,7 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Trace ids need not repeat under a seed, so they come from the thread's generator.
 fn trace_id() -> String {
-    let bits: u128 = rand::random();
-    let hex = format!("{bits:032x}");
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    crate::ids::format_uuid(rand::random())
 }

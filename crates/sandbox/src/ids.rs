@@ -47,17 +47,7 @@ impl IdGenerator {
     pub fn uuid(&self) -> String {
         let mut bytes = [0u8; 16];
         self.rng.lock().fill(&mut bytes);
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        format_uuid(bytes)
     }
 
     /// A number in `0.0..1.0`, for fault injection.
@@ -68,6 +58,21 @@ impl IdGenerator {
     pub fn below(&self, n: u64) -> u64 {
         self.rng.lock().random_range(0..n.max(1))
     }
+}
+
+/// Formats 16 random bytes as a version-4 UUID.
+pub fn format_uuid(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]

@@ -18,12 +18,18 @@ pub async fn run(args: &ApiArgs, json: bool, command: ContactsCommand) -> anyhow
     match command {
         ContactsCommand::Get { contact_id } => {
             ghl::validate_record_id("contact id", &contact_id)?;
-            let contact = target()?.client.get_contact(&contact_id).await?.into_inner();
+            let contact = target()?
+                .client
+                .get_contact(&contact_id)
+                .await?
+                .into_inner();
             show_one(json, &contact)
         }
         ContactsCommand::List { query, limit, all } => {
             if !(1..=100).contains(&limit) {
-                return Err(input_error(format!("--limit {limit} is out of range: use 1 to 100")));
+                return Err(input_error(format!(
+                    "--limit {limit} is out of range: use 1 to 100"
+                )));
             }
             let target = target()?;
             let request = ListContacts {
@@ -33,15 +39,37 @@ pub async fn run(args: &ApiArgs, json: bool, command: ContactsCommand) -> anyhow
                 ..Default::default()
             };
             let contacts = if all {
-                target.client.list_contacts_stream(request).try_collect().await?
+                target
+                    .client
+                    .list_contacts_stream(request)
+                    .try_collect()
+                    .await?
             } else {
-                target.client.list_contacts(&request).await?.into_inner().contacts
+                target
+                    .client
+                    .list_contacts(&request)
+                    .await?
+                    .into_inner()
+                    .contacts
             };
             show_many(json, &contacts)
         }
-        ContactsCommand::Search { query, filters, sort, limit, page, all } => {
-            let filters = filters.iter().map(|f| parse_filter(f)).collect::<anyhow::Result<Vec<_>>>()?;
-            let sort = sort.iter().map(|s| parse_sort(s)).collect::<anyhow::Result<Vec<_>>>()?;
+        ContactsCommand::Search {
+            query,
+            filters,
+            sort,
+            limit,
+            page,
+            all,
+        } => {
+            let filters = filters
+                .iter()
+                .map(|f| parse_filter(f))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let sort = sort
+                .iter()
+                .map(|s| parse_sort(s))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             if sort.len() > 2 {
                 return Err(input_error("GHL sorts by at most 2 fields"));
             }
@@ -56,12 +84,19 @@ pub async fn run(args: &ApiArgs, json: bool, command: ContactsCommand) -> anyhow
                 ..Default::default()
             };
             if all {
-                let contacts: Vec<_> = target.client.search_contacts_stream(search).try_collect().await?;
+                let contacts: Vec<_> = target
+                    .client
+                    .search_contacts_stream(search)
+                    .try_collect()
+                    .await?;
                 show_many(json, &contacts)
             } else {
                 let page = target.client.search_contacts(&search).await?.into_inner();
                 if !json {
-                    eprintln!("{} match(es) in all", page.total.unwrap_or(page.contacts.len() as u64));
+                    eprintln!(
+                        "{} match(es) in all",
+                        page.total.unwrap_or(page.contacts.len() as u64)
+                    );
                 }
                 show_many(json, &page.contacts)
             }
@@ -83,12 +118,18 @@ pub async fn run(args: &ApiArgs, json: bool, command: ContactsCommand) -> anyhow
             ghl::validate_record_id("contact id", &contact_id)?;
             let (fields, company) = contact_fields(&fields)?;
             if company.is_some() {
-                return Err(input_error("GHL's contact update does not take a company name; use upsert"));
+                return Err(input_error(
+                    "GHL's contact update does not take a company name; use upsert",
+                ));
             }
             if fields == ContactFields::default() {
                 return Err(input_error("nothing to update: give at least one field"));
             }
-            let contact = target()?.client.update_contact(&contact_id, &fields).await?.into_inner();
+            let contact = target()?
+                .client
+                .update_contact(&contact_id, &fields)
+                .await?
+                .into_inner();
             show_one(json, &contact)
         }
         ContactsCommand::Upsert(fields) => {
@@ -103,13 +144,24 @@ pub async fn run(args: &ApiArgs, json: bool, command: ContactsCommand) -> anyhow
             };
             let outcome = target.client.upsert_contact(&request).await?.into_inner();
             if !json {
-                eprintln!("{}", if outcome.created { "created" } else { "updated an existing contact" });
+                eprintln!(
+                    "{}",
+                    if outcome.created {
+                        "created"
+                    } else {
+                        "updated an existing contact"
+                    }
+                );
             }
             show_one(json, &outcome.contact)
         }
         ContactsCommand::Delete { contact_id } => {
             ghl::validate_record_id("contact id", &contact_id)?;
-            let answer = target()?.client.delete_contact(&contact_id).await?.into_inner();
+            let answer = target()?
+                .client
+                .delete_contact(&contact_id)
+                .await?
+                .into_inner();
             if json {
                 output::print_json(&answer)
             } else {
@@ -162,7 +214,10 @@ fn contact_fields(args: &ContactFieldArgs) -> anyhow::Result<(ContactFields, Opt
                 company = company.or_else(|| name.as_str().map(str::to_owned));
             }
             serde_json::from_value::<ContactFields>(value).map_err(|e| {
-                input_error(format!("{}: {e} (fields use GHL's camelCase names, such as firstName)", path.display()))
+                input_error(format!(
+                    "{}: {e} (fields use GHL's camelCase names, such as firstName)",
+                    path.display()
+                ))
             })?
         }
         None => ContactFields::default(),
@@ -196,7 +251,10 @@ fn contact_fields(args: &ContactFieldArgs) -> anyhow::Result<(ContactFields, Opt
             .iter()
             .map(|raw| parse_custom_field(raw))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        fields.custom_fields.get_or_insert_with(Vec::new).extend(parsed);
+        fields
+            .custom_fields
+            .get_or_insert_with(Vec::new)
+            .extend(parsed);
     }
     Ok((fields, company))
 }
@@ -211,12 +269,16 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
         std::io::stdin().read_to_string(&mut text)?;
         text
     } else {
-        std::fs::read_to_string(path).map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?
+        std::fs::read_to_string(path)
+            .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?
     };
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| input_error(format!("{} is not valid JSON: {e}", path.display())))?;
     if !value.is_object() {
-        return Err(input_error(format!("{} must hold a JSON object of contact fields", path.display())));
+        return Err(input_error(format!(
+            "{} must hold a JSON object of contact fields",
+            path.display()
+        )));
     }
     Ok(value)
 }
@@ -224,11 +286,15 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
 /// `ID=VALUE` or `contact.key=VALUE`; the value is JSON when it reads as JSON, text otherwise.
 fn parse_custom_field(raw: &str) -> anyhow::Result<CustomFieldInput> {
     let (field, value) = raw.split_once('=').ok_or_else(|| {
-        input_error(format!("--custom-field {raw:?} must look like FIELD_ID=VALUE or contact.key=VALUE"))
+        input_error(format!(
+            "--custom-field {raw:?} must look like FIELD_ID=VALUE or contact.key=VALUE"
+        ))
     })?;
     let field = field.trim();
     if field.is_empty() {
-        return Err(input_error(format!("--custom-field {raw:?} names no field")));
+        return Err(input_error(format!(
+            "--custom-field {raw:?} names no field"
+        )));
     }
     let value = serde_json::from_str::<Value>(value)
         .ok()
@@ -254,12 +320,15 @@ fn parse_filter(raw: &str) -> anyhow::Result<SearchFilter> {
     match (operator, value) {
         (FilterOperator::Exists, None) => Ok(SearchFilter::presence(field, true)),
         (FilterOperator::NotExists, None) => Ok(SearchFilter::presence(field, false)),
-        (FilterOperator::Exists | FilterOperator::NotExists, Some(_)) => {
-            Err(input_error(format!("--filter {raw:?}: exists and not_exists take no value")))
-        }
-        (_, None) => Err(input_error(format!("--filter {raw:?} needs a value after the operator"))),
+        (FilterOperator::Exists | FilterOperator::NotExists, Some(_)) => Err(input_error(format!(
+            "--filter {raw:?}: exists and not_exists take no value"
+        ))),
+        (_, None) => Err(input_error(format!(
+            "--filter {raw:?} needs a value after the operator"
+        ))),
         (operator, Some(value)) => {
-            let value = serde_json::from_str::<Value>(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+            let value = serde_json::from_str::<Value>(value)
+                .unwrap_or_else(|_| Value::String(value.to_owned()));
             Ok(SearchFilter::condition(field, operator, value))
         }
     }
@@ -270,9 +339,16 @@ fn parse_sort(raw: &str) -> anyhow::Result<SearchSort> {
     let direction = match direction {
         "asc" => SortDirection::Asc,
         "desc" => SortDirection::Desc,
-        other => return Err(input_error(format!("--sort {raw:?}: direction {other:?} must be asc or desc"))),
+        other => {
+            return Err(input_error(format!(
+                "--sort {raw:?}: direction {other:?} must be asc or desc"
+            )));
+        }
     };
-    Ok(SearchSort { field: field.to_owned(), direction })
+    Ok(SearchSort {
+        field: field.to_owned(),
+        direction,
+    })
 }
 
 #[cfg(test)]
@@ -294,8 +370,14 @@ mod tests {
 
     #[test]
     fn custom_fields_by_id_or_key() {
-        assert_eq!(parse_custom_field("contact.score=7").unwrap(), CustomFieldInput::by_key("contact.score", 7));
-        assert_eq!(parse_custom_field("abc=hello").unwrap(), CustomFieldInput::by_id("abc", "hello"));
+        assert_eq!(
+            parse_custom_field("contact.score=7").unwrap(),
+            CustomFieldInput::by_key("contact.score", 7)
+        );
+        assert_eq!(
+            parse_custom_field("abc=hello").unwrap(),
+            CustomFieldInput::by_id("abc", "hello")
+        );
         assert!(parse_custom_field("novalue").is_err());
     }
 }

@@ -34,9 +34,10 @@ impl Target {
 
     /// The location id, checked, for commands that need one.
     pub fn location(&self) -> anyhow::Result<&str> {
-        let location = self.location.as_deref().ok_or_else(|| {
-            input_error("no location: set GHL_LOCATION_ID or pass --location")
-        })?;
+        let location = self
+            .location
+            .as_deref()
+            .ok_or_else(|| input_error("no location: set GHL_LOCATION_ID or pass --location"))?;
         ghl::validate_location_id(location)?;
         Ok(location)
     }

@@ -23,7 +23,14 @@ pub async fn run(args: &ApiArgs, json: bool, command: TagsCommand) -> anyhow::Re
     if json {
         output::print_json(&all)
     } else {
-        println!("tags of {contact_id}: {}", if all.is_empty() { "(none)".into() } else { all.join(", ") });
+        println!(
+            "tags of {contact_id}: {}",
+            if all.is_empty() {
+                "(none)".into()
+            } else {
+                all.join(", ")
+            }
+        );
         Ok(())
     }
 }
