@@ -209,3 +209,122 @@ async fn deliveries_are_retried_only_after_a_429() {
         "{states:?}"
     );
 }
+
+#[tokio::test]
+async fn every_contact_note_and_task_event_fires_when_ghl_fires_it() {
+    let h = Harness::start().await;
+    let (url, receiver) = start_receiver(&[]).await;
+    h.control(Method::POST, "/webhooks", Some(json!({"url": url})))
+        .await;
+    let ghl = h.client(0);
+    let contact = ghl
+        .create_contact(&CreateContact {
+            location_id: h.location(0),
+            fields: ContactFields {
+                email: Some(email("events")),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let dnd = ghl::contacts::UpdateContact {
+        dnd: Some(true),
+        ..Default::default()
+    };
+    ghl.update_contact(&contact.id, &dnd).await.unwrap();
+    let note = ghl
+        .create_note(
+            &contact.id,
+            &ghl::notes::CreateNote {
+                body: "n".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    ghl.update_note(
+        &contact.id,
+        &note.id,
+        &ghl::notes::UpdateNote {
+            body: Some("m".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ghl.delete_note(&contact.id, &note.id).await.unwrap();
+    let task = ghl
+        .create_task(
+            &contact.id,
+            &CreateTask {
+                title: "t".into(),
+                body: None,
+                due_date: "2026-12-24T10:00:00Z".into(),
+                completed: false,
+                assigned_to: None,
+            },
+        )
+        .await
+        .unwrap();
+    ghl.update_task(
+        &contact.id,
+        &task.id,
+        &ghl::tasks::UpdateTask {
+            title: Some("u".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ghl.set_task_completed(&contact.id, &task.id, true)
+        .await
+        .unwrap();
+    ghl.delete_task(&contact.id, &task.id).await.unwrap();
+    ghl.delete_contact(&contact.id).await.unwrap();
+
+    let expected = [
+        "ContactCreate",
+        "ContactUpdate",
+        "ContactDndUpdate",
+        "NoteCreate",
+        "NoteUpdate",
+        "NoteDelete",
+        "TaskCreate",
+        "TaskComplete",
+        "TaskDelete",
+        "ContactDelete",
+    ];
+    let received = wait_for(&receiver, expected.len()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut kinds: Vec<String> = receiver
+        .lock()
+        .unwrap()
+        .received
+        .iter()
+        .map(|(_, raw)| {
+            serde_json::from_slice::<Value>(raw).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    kinds.sort();
+    let mut expected: Vec<String> = expected.iter().map(|k| (*k).to_owned()).collect();
+    expected.sort();
+    assert_eq!(
+        kinds, expected,
+        "no TaskUpdate exists in GHL, so the task rename sent nothing"
+    );
+    assert!(received.len() >= 10);
+    let dnd_event = receiver
+        .lock()
+        .unwrap()
+        .received
+        .iter()
+        .map(|(_, raw)| serde_json::from_slice::<Value>(raw).unwrap())
+        .find(|b| b["type"] == "ContactDndUpdate")
+        .unwrap();
+    assert_eq!(dnd_event["dnd"], true);
+    assert!(dnd_event.get("dndSettings").is_some());
+}
