@@ -71,6 +71,8 @@ fn escape_pointer(segment: &str) -> String {
 
 /// One operation's validators.
 struct Operation {
+    /// The scopes of the operation's `security` block (empty when it declares none).
+    scopes: Vec<String>,
     request: Option<jsonschema::Validator>,
     responses: BTreeMap<u16, jsonschema::Validator>,
 }
@@ -168,6 +170,13 @@ impl SpecCheck {
             .find(|p| self.operations.contains_key(&(method.clone(), p.clone())))
     }
 
+    /// The scopes the spec's `security` block gives an operation (empty if it gives none).
+    pub fn scopes(&self, method: &str, path: &str) -> Vec<String> {
+        self.operation(method, path)
+            .map(|op| op.scopes.clone())
+            .unwrap_or_default()
+    }
+
     /// Checks a request body. Operations without a declared body accept only no body or `{}`.
     pub fn check_request(
         &self,
@@ -249,7 +258,24 @@ fn compile_operation(
             }
         }
     }
-    Ok(Operation { request, responses })
+    // `security: [{"bearer": [...]}]`, or another scheme name such as `Agency-Access-Only`.
+    let scopes = operation
+        .pointer("/security/0")
+        .and_then(Value::as_object)
+        .and_then(|schemes| schemes.values().next())
+        .and_then(Value::as_array)
+        .map(|scopes| {
+            scopes
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Operation {
+        scopes,
+        request,
+        responses,
+    })
 }
 
 /// Inlines every `$ref` (local or into another spec file).

@@ -111,6 +111,12 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     /// The token to send now.
     async fn access_token(&self) -> Result<AccessToken, GhlError>;
 
+    /// The scopes the token was granted, when known. A call needing a scope not in the list
+    /// fails at once with [`GhlError::ScopeNotGranted`], without being sent.
+    fn granted_scopes(&self) -> Option<Vec<String>> {
+        None
+    }
+
     /// Called once when GHL rejected `rejected` as invalid or expired. Return a different token to
     /// retry the call once with it, or `None` to give the rejection to the caller.
     async fn renew_after_rejection(

@@ -155,6 +155,7 @@ impl GhlClient {
         }
         Call {
             client: self,
+            scope: required_scope(&method, segments),
             method,
             url,
             body: None,
@@ -163,9 +164,24 @@ impl GhlClient {
     }
 }
 
+/// The OAuth scope GHL requires for a call, as the spec's `security` blocks declare it.
+/// `segments` may be a real path or the spec's template (`{contactId}`).
+pub fn required_scope(method: &Method, segments: &[&str]) -> Option<&'static str> {
+    match segments {
+        ["contacts", "search", ..] => Some("contacts.readonly"),
+        ["contacts", ..] if method == Method::GET => Some("contacts.readonly"),
+        ["contacts", ..] => Some("contacts.write"),
+        ["locations", _, "customFields"] => Some("locations/customFields.readonly"),
+        ["locations", _, "tasks", "search"] => Some("locations/tasks.readonly"),
+        ["oauth", "locationToken"] => Some("oauth.write"),
+        _ => None,
+    }
+}
+
 /// One request being put together.
 pub(crate) struct Call<'a> {
     client: &'a GhlClient,
+    scope: Option<&'static str>,
     method: Method,
     url: Url,
     body: Option<(Bytes, &'static str)>,
@@ -217,6 +233,13 @@ impl Call<'_> {
             return self.attempt(None).await;
         }
         let tokens = &self.client.tokens;
+        if let (Some(scope), Some(granted)) = (self.scope, tokens.granted_scopes())
+            && !granted.iter().any(|g| g == scope)
+        {
+            return Err(GhlError::ScopeNotGranted {
+                scope: scope.to_owned(),
+            });
+        }
         let token = tokens.access_token().await?;
         match self.attempt(Some(&token)).await {
             Err(GhlError::Unauthorized {

@@ -113,6 +113,12 @@ pub enum GhlError {
     /// The request was refused before anything was sent.
     #[error("{0}")]
     InvalidInput(String),
+    /// The connection was not granted the scope this call needs; nothing was sent. Retrying
+    /// will not help: reconnect with the scope.
+    #[error(
+        "this GHL connection was not granted the `{scope}` scope this call needs; reconnect and grant it"
+    )]
+    ScopeNotGranted { scope: String },
     /// The token source could not produce a token (for example: the connection needs re-auth).
     #[error("no usable GHL token: {0}")]
     Token(String),
@@ -129,9 +135,11 @@ impl GhlError {
             | Self::RateLimited { details, .. }
             | Self::Server { details }
             | Self::OAuth { details, .. } => Some(details),
-            Self::Network { .. } | Self::Decode { .. } | Self::InvalidInput(_) | Self::Token(_) => {
-                None
-            }
+            Self::Network { .. }
+            | Self::Decode { .. }
+            | Self::InvalidInput(_)
+            | Self::ScopeNotGranted { .. }
+            | Self::Token(_) => None,
         }
     }
 

@@ -34,6 +34,7 @@ pub mod workflows;
 pub use auth::{AccessToken, RefreshToken, StaticToken, TokenSource, mask_secret};
 pub use client::{
     API_VERSION, ClientConfig, GhlClient, GhlResponse, PRODUCTION_BASE_URL, STAGING_BASE_URL,
+    required_scope,
 };
 pub use error::{ApiErrorDetails, GhlError, NetworkErrorKind, UnauthorizedReason};
 pub use ids::{validate_business_id, validate_location_id, validate_opaque_id, validate_record_id};

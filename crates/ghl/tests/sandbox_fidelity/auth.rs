@@ -296,3 +296,52 @@ async fn the_client_sends_ghl_headers_and_never_logs_tokens() {
         "the request log never holds tokens"
     );
 }
+
+/// A token source that knows its scopes: a write it was not granted is refused unsent.
+#[derive(Debug)]
+struct ReadOnlyToken(String);
+
+#[async_trait::async_trait]
+impl ghl::TokenSource for ReadOnlyToken {
+    async fn access_token(&self) -> Result<ghl::AccessToken, GhlError> {
+        Ok(ghl::AccessToken::new(self.0.clone()))
+    }
+    fn granted_scopes(&self) -> Option<Vec<String>> {
+        Some(vec!["contacts.readonly".into()])
+    }
+}
+
+#[tokio::test]
+async fn a_scope_the_connection_lacks_is_refused_before_sending() {
+    let h = Harness::start().await;
+    let config = ghl::ClientConfig::with_base_url(h.sandbox.url()).unwrap();
+    let client = ghl::GhlClient::new(
+        config,
+        std::sync::Arc::new(ReadOnlyToken(h.sandbox.pit(0).to_owned())),
+    )
+    .unwrap();
+    let error = client
+        .create_contact(&contact(&h.location(0)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, GhlError::ScopeNotGranted { ref scope } if scope == "contacts.write"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("`contacts.write`"));
+    assert!(!error.is_transient());
+    assert!(
+        h.requests().await["counts"].as_object().unwrap().is_empty(),
+        "nothing was sent"
+    );
+    assert!(
+        client
+            .find_duplicate_contact(&ghl::search::DuplicateQuery {
+                location_id: h.location(0),
+                email: Some(email("x")),
+                phone: None
+            })
+            .await
+            .is_ok()
+    );
+}

@@ -604,3 +604,31 @@ async fn check_log_against_spec(h: &Harness) {
         "operations never exercised with success: {missing:?}"
     );
 }
+
+/// The scope the client checks before a call is the one the spec's security block names.
+#[test]
+fn the_client_requires_the_scopes_the_spec_declares() {
+    let spec = SpecCheck::load().unwrap();
+    let mut compared = 0;
+    for (method, path) in spec.operations() {
+        let declared = spec.scopes(&method, &path);
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+        let client = ghl::required_scope(&method, &segments);
+        let in_client_scope = path.starts_with("/contacts")
+            || path.ends_with("/customFields") && method == http::Method::GET
+            || path.ends_with("/tasks/search")
+            || path == "/oauth/locationToken";
+        if !in_client_scope {
+            continue;
+        }
+        match declared.as_slice() {
+            // The two bulk endpoints declare no security block; GHL still needs contacts.write.
+            [] => assert_eq!(client, Some("contacts.write"), "{method} {path}"),
+            [scope] => assert_eq!(client, Some(scope.as_str()), "{method} {path}"),
+            many => panic!("{method} {path} declares several scopes: {many:?}"),
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 35);
+}
