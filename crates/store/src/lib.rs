@@ -1,0 +1,193 @@
+//! nifty-ghl's storage: one interface ([`Store`]) with two engines, SQLite (the embedded
+//! default) and PostgreSQL (for several instances sharing the work), each with its own
+//! migrations; and the [`vault`], which seals every token and secret before it is stored.
+//!
+//! This crate never makes HTTP calls. Times are milliseconds since the Unix epoch.
+
+mod cipher;
+pub mod keyring;
+mod postgres;
+mod sql_store;
+mod sqlite;
+pub mod vault;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use keyring::{KeyRing, KeySource};
+pub use vault::Vault;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database URL {0:?} is not understood: use sqlite://PATH (or a file path) or postgres://…"
+    )]
+    BadUrl(String),
+    #[error("cannot open the database: {0}")]
+    Open(String),
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data is not what nifty-ghl wrote: {0}")]
+    Corrupt(String),
+}
+
+/// The marketplace app's credentials; `client_secret` is sealed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppRow {
+    pub client_id: String,
+    pub client_secret: String,
+    pub updated_at: Millis,
+}
+
+/// An OAuth authorisation waiting for its callback. The state itself is not stored, only its
+/// SHA-256; `request` is what the authorisation asked for, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OAuthStateRow {
+    pub state_hash: String,
+    pub request: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// A connection row as stored: `access_token` and `refresh_token` are sealed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ConnectionRow {
+    pub id: String,
+    /// `oauth`, `pit` or `agency_minted`.
+    pub kind: String,
+    /// `Location` or `Company`.
+    pub user_type: String,
+    pub location_id: Option<String>,
+    pub company_id: Option<String>,
+    /// For a location token minted from an agency token: the agency connection.
+    pub parent_id: Option<String>,
+    /// Space-separated.
+    pub scopes: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub access_expires_at: Option<Millis>,
+    /// `ok` or `needs_reauth`.
+    pub state: String,
+    pub state_reason: Option<String>,
+    /// Goes up with every new token pair; a refresh commits only over the version it read.
+    pub token_version: i64,
+    pub refresh_owner: Option<String>,
+    pub refresh_lease_until: Option<Millis>,
+    pub last_refresh_at: Option<Millis>,
+    pub refresh_count: i64,
+    pub user_id: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A refreshed token pair to commit over `expected_version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshedTokens {
+    pub id: String,
+    pub expected_version: i64,
+    pub access_token: String,
+    /// `None` keeps the stored refresh token (agency-minted tokens have none).
+    pub refresh_token: Option<String>,
+    pub access_expires_at: Option<Millis>,
+    pub scopes: String,
+    pub now: Millis,
+}
+
+/// Where a sealed value lives, for key rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedValue {
+    pub table: &'static str,
+    pub row_id: String,
+    pub column: &'static str,
+    pub sealed: String,
+}
+
+/// The storage interface. Both engines pass the same test suite.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    fn engine(&self) -> Engine;
+
+    async fn app_credentials(&self) -> Result<Option<AppRow>, StoreError>;
+    async fn put_app_credentials(&self, row: &AppRow) -> Result<(), StoreError>;
+
+    async fn put_oauth_state(&self, row: &OAuthStateRow) -> Result<(), StoreError>;
+    /// Removes and returns the state, so that it can be used once only.
+    async fn take_oauth_state(&self, state_hash: &str)
+    -> Result<Option<OAuthStateRow>, StoreError>;
+    async fn purge_oauth_states(&self, now: Millis) -> Result<u64, StoreError>;
+
+    /// Inserts the connection, or replaces the tokens and grant of the one with its id (a
+    /// reconnect), setting it back to `ok` and moving its token version on.
+    async fn upsert_connection(&self, row: &ConnectionRow) -> Result<(), StoreError>;
+    async fn connection(&self, id: &str) -> Result<Option<ConnectionRow>, StoreError>;
+    async fn connections(&self) -> Result<Vec<ConnectionRow>, StoreError>;
+    async fn delete_connection(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Takes the refresh lease of a connection until `until`, unless another owner holds an
+    /// unexpired one. True when taken.
+    async fn try_lease_refresh(
+        &self,
+        id: &str,
+        owner: &str,
+        now: Millis,
+        until: Millis,
+    ) -> Result<bool, StoreError>;
+    async fn release_refresh(&self, id: &str, owner: &str) -> Result<(), StoreError>;
+    /// Commits a new token pair if the token version is still `expected_version`, clearing the
+    /// lease. False when another refresh committed first.
+    async fn store_refreshed(&self, update: &RefreshedTokens) -> Result<bool, StoreError>;
+    async fn set_connection_state(
+        &self,
+        id: &str,
+        state: &str,
+        reason: Option<&str>,
+        now: Millis,
+    ) -> Result<(), StoreError>;
+
+    /// Every sealed value, for key rotation.
+    async fn sealed_values(&self) -> Result<Vec<SealedValue>, StoreError>;
+    /// Replaces one sealed value if it is still `value.sealed`.
+    async fn replace_sealed(
+        &self,
+        value: &SealedValue,
+        new_sealed: &str,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Opens the database at `url` (`sqlite://PATH`, a plain file path, or `postgres://…`) and
+/// applies its engine's migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::open(url, None).await?))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    }
+}
+
+/// Opens PostgreSQL with every table in `schema` (created if missing): for tests, so that each
+/// has a database of its own on one server.
+pub async fn open_postgres_schema(url: &str, schema: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(
+        postgres::PostgresStore::open(url, Some(schema)).await?,
+    ))
+}

@@ -1,0 +1,546 @@
+//! The token vault: GHL connections and the app's client secret, sealed before they are stored
+//! and opened after they are read. Nothing leaves the vault in plain text except through
+//! [`secrecy::ExposeSecret`].
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::cipher::{self, CipherError};
+use crate::keyring::{KeyError, KeyRing, KeySource};
+use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{place}: {error}")]
+    Cipher { place: String, error: CipherError },
+    #[error(
+        "the master key from {origin} does not open the vault (it holds values sealed with key {sealed_with}; this key ring has {available}): use the key the vault was created with"
+    )]
+    WrongKey {
+        origin: String,
+        sealed_with: String,
+        available: String,
+    },
+    #[error("stored connection {id} is not valid: {reason}")]
+    BadRow { id: String, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionKind {
+    /// OAuth authorisation-code grant, refreshed with its rotating refresh token.
+    OAuth,
+    /// A Private Integration Token: no refresh; the user rotates it.
+    Pit,
+    /// A location token minted from the agency connection `parent_id`, renewed by minting again.
+    AgencyMinted,
+}
+
+impl ConnectionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::OAuth => "oauth",
+            Self::Pit => "pit",
+            Self::AgencyMinted => "agency_minted",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "oauth" => Some(Self::OAuth),
+            "pit" => Some(Self::Pit),
+            "agency_minted" => Some(Self::AgencyMinted),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserType {
+    Location,
+    Company,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Location => "Location",
+            Self::Company => "Company",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    Ok,
+    /// The grant is gone (`invalid_grant`): work for this location waits for a reconnect.
+    NeedsReauth,
+}
+
+impl ConnectionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::NeedsReauth => "needs_reauth",
+        }
+    }
+}
+
+/// A GHL connection with its tokens opened. `Debug` masks the tokens.
+#[derive(Clone)]
+pub struct Connection {
+    pub id: String,
+    pub kind: ConnectionKind,
+    pub user_type: UserType,
+    pub location_id: Option<String>,
+    pub company_id: Option<String>,
+    pub parent_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+    pub access_expires_at: Option<Millis>,
+    pub state: ConnectionState,
+    pub state_reason: Option<String>,
+    pub token_version: i64,
+    pub refresh_owner: Option<String>,
+    pub refresh_lease_until: Option<Millis>,
+    pub last_refresh_at: Option<Millis>,
+    pub refresh_count: i64,
+    pub user_id: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("location_id", &self.location_id)
+            .field("scopes", &self.scopes)
+            .field("access_token", &mask(self.access_token.expose_secret()))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("access_expires_at", &self.access_expires_at)
+            .field("state", &self.state)
+            .field("token_version", &self.token_version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// At most a kind prefix and the last four characters: `pit-…abcd`.
+pub fn mask(secret: &str) -> String {
+    let prefix = match secret.split_once('-') {
+        Some((head, _)) if head.len() <= 4 && head.chars().all(|c| c.is_ascii_alphabetic()) => {
+            format!("{head}-")
+        }
+        _ => String::new(),
+    };
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 12 {
+        return format!("{prefix}…");
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{prefix}…{tail}")
+}
+
+impl Connection {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// A connection to store (new, or replacing the one with the same location or company).
+#[derive(Clone)]
+pub struct NewConnection {
+    pub kind: ConnectionKind,
+    pub user_type: UserType,
+    pub location_id: Option<String>,
+    pub company_id: Option<String>,
+    pub parent_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+    pub access_expires_at: Option<Millis>,
+    pub user_id: Option<String>,
+}
+
+impl fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewConnection")
+            .field("kind", &self.kind)
+            .field("location_id", &self.location_id)
+            .field("company_id", &self.company_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token pair from a refresh (or a new mint), to commit.
+#[derive(Clone)]
+pub struct NewTokens {
+    pub access_token: SecretString,
+    /// `None` keeps the stored refresh token.
+    pub refresh_token: Option<SecretString>,
+    pub access_expires_at: Option<Millis>,
+    pub scopes: Vec<String>,
+}
+
+impl fmt::Debug for NewTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewTokens")
+            .field("access_expires_at", &self.access_expires_at)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The id a connection is stored under: one per location, one per agency.
+pub fn connection_id(
+    user_type: UserType,
+    location_id: Option<&str>,
+    company_id: Option<&str>,
+) -> String {
+    match (user_type, location_id, company_id) {
+        (UserType::Location, Some(location), _) => format!("loc_{location}"),
+        (_, _, Some(company)) => format!("company_{company}"),
+        (_, Some(location), None) => format!("loc_{location}"),
+        (_, None, None) => "unknown".into(),
+    }
+}
+
+/// What a key rotation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RotationReport {
+    pub resealed: usize,
+    /// Values changed by someone else (a refresh) while rotating; they were sealed afresh then.
+    pub skipped_changed: usize,
+    pub active_key: String,
+}
+
+pub struct Vault {
+    store: Arc<dyn Store>,
+    source: KeySource,
+    keys: RwLock<Arc<KeyRing>>,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("store", &self.store.engine())
+            .field("keys", &self.keys().ids())
+            .finish()
+    }
+}
+
+const CONNECTIONS: &str = "connections";
+
+impl Vault {
+    /// Loads the key ring and checks that it opens what the vault already holds, so that a wrong
+    /// master key is refused at once instead of on first use.
+    pub async fn open(store: Arc<dyn Store>, source: KeySource) -> Result<Self, VaultError> {
+        let keys = KeyRing::load(&source)?;
+        let vault = Self {
+            store,
+            source,
+            keys: RwLock::new(Arc::new(keys)),
+        };
+        if let Some(value) = vault.store.sealed_values().await?.into_iter().next() {
+            let keys = vault.keys();
+            let place = cipher::aad(value.table, &value.row_id, value.column);
+            if let Err(error) = cipher::open(&keys, &place, &value.sealed) {
+                return Err(match error {
+                    CipherError::UnknownKey(id) => VaultError::WrongKey {
+                        origin: vault.source.describe(),
+                        sealed_with: id,
+                        available: keys.ids().join(", "),
+                    },
+                    error => VaultError::Cipher { place, error },
+                });
+            }
+        }
+        Ok(vault)
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn key_source(&self) -> &KeySource {
+        &self.source
+    }
+
+    pub fn keys(&self) -> Arc<KeyRing> {
+        Arc::clone(&self.keys.read().expect("key ring lock"))
+    }
+
+    /// Reads the key ring again (after another process rotated the key).
+    pub fn reload_keys(&self) -> Result<(), VaultError> {
+        let keys = KeyRing::load(&self.source)?;
+        *self.keys.write().expect("key ring lock") = Arc::new(keys);
+        Ok(())
+    }
+
+    fn seal(
+        &self,
+        table: &str,
+        row_id: &str,
+        column: &str,
+        secret: &str,
+    ) -> Result<String, VaultError> {
+        let place = cipher::aad(table, row_id, column);
+        cipher::seal(&self.keys(), &place, secret.as_bytes())
+            .map_err(|error| VaultError::Cipher { place, error })
+    }
+
+    /// Opens a value; a value sealed with a key this process does not know yet makes it read
+    /// the key ring again once (another process may have rotated the key).
+    fn open_value(
+        &self,
+        table: &str,
+        row_id: &str,
+        column: &str,
+        sealed: &str,
+    ) -> Result<SecretString, VaultError> {
+        let place = cipher::aad(table, row_id, column);
+        let attempt = |keys: &KeyRing| cipher::open(keys, &place, sealed);
+        let plain = match attempt(&self.keys()) {
+            Err(CipherError::UnknownKey(_)) => {
+                self.reload_keys()?;
+                attempt(&self.keys())
+            }
+            other => other,
+        }
+        .map_err(|error| VaultError::Cipher {
+            place: place.clone(),
+            error,
+        })?;
+        let text = String::from_utf8(plain).map_err(|_| VaultError::Cipher {
+            place,
+            error: CipherError::Malformed,
+        })?;
+        Ok(SecretString::from(text))
+    }
+
+    pub async fn set_app_credentials(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+        now: Millis,
+    ) -> Result<(), VaultError> {
+        let sealed = self.seal(
+            "app_credentials",
+            "1",
+            "client_secret",
+            client_secret.expose_secret(),
+        )?;
+        self.store
+            .put_app_credentials(&AppRow {
+                client_id: client_id.to_owned(),
+                client_secret: sealed,
+                updated_at: now,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The marketplace app's client id and secret, when set.
+    pub async fn app_credentials(&self) -> Result<Option<(String, SecretString)>, VaultError> {
+        let Some(row) = self.store.app_credentials().await? else {
+            return Ok(None);
+        };
+        let secret =
+            self.open_value("app_credentials", "1", "client_secret", &row.client_secret)?;
+        Ok(Some((row.client_id, secret)))
+    }
+
+    /// Stores a connection, replacing the one for the same location (or agency).
+    pub async fn save_connection(
+        &self,
+        new: NewConnection,
+        now: Millis,
+    ) -> Result<Connection, VaultError> {
+        let id = connection_id(
+            new.user_type,
+            new.location_id.as_deref(),
+            new.company_id.as_deref(),
+        );
+        let access_token = self.seal(
+            CONNECTIONS,
+            &id,
+            "access_token",
+            new.access_token.expose_secret(),
+        )?;
+        let refresh_token = new
+            .refresh_token
+            .as_ref()
+            .map(|t| self.seal(CONNECTIONS, &id, "refresh_token", t.expose_secret()))
+            .transpose()?;
+        let row = ConnectionRow {
+            id: id.clone(),
+            kind: new.kind.as_str().to_owned(),
+            user_type: new.user_type.as_str().to_owned(),
+            location_id: new.location_id,
+            company_id: new.company_id,
+            parent_id: new.parent_id,
+            scopes: new.scopes.join(" "),
+            access_token,
+            refresh_token,
+            access_expires_at: new.access_expires_at,
+            state: ConnectionState::Ok.as_str().to_owned(),
+            state_reason: None,
+            token_version: 1,
+            refresh_owner: None,
+            refresh_lease_until: None,
+            last_refresh_at: Some(now),
+            refresh_count: 0,
+            user_id: new.user_id,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.upsert_connection(&row).await?;
+        self.connection(&id)
+            .await?
+            .ok_or_else(|| VaultError::BadRow {
+                id,
+                reason: "it was not there after saving it".into(),
+            })
+    }
+
+    pub async fn connection(&self, id: &str) -> Result<Option<Connection>, VaultError> {
+        match self.store.connection(id).await? {
+            Some(row) => Ok(Some(self.decode(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn connection_for_location(
+        &self,
+        location_id: &str,
+    ) -> Result<Option<Connection>, VaultError> {
+        self.connection(&connection_id(UserType::Location, Some(location_id), None))
+            .await
+    }
+
+    pub async fn connections(&self) -> Result<Vec<Connection>, VaultError> {
+        self.store
+            .connections()
+            .await?
+            .into_iter()
+            .map(|row| self.decode(row))
+            .collect()
+    }
+
+    /// Commits a refreshed pair over `expected_version`; false if another refresh won.
+    pub async fn commit_refresh(
+        &self,
+        id: &str,
+        expected_version: i64,
+        tokens: &NewTokens,
+        now: Millis,
+    ) -> Result<bool, VaultError> {
+        let access_token = self.seal(
+            CONNECTIONS,
+            id,
+            "access_token",
+            tokens.access_token.expose_secret(),
+        )?;
+        let refresh_token = tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| self.seal(CONNECTIONS, id, "refresh_token", t.expose_secret()))
+            .transpose()?;
+        let update = RefreshedTokens {
+            id: id.to_owned(),
+            expected_version,
+            access_token,
+            refresh_token,
+            access_expires_at: tokens.access_expires_at,
+            scopes: tokens.scopes.join(" "),
+            now,
+        };
+        Ok(self.store.store_refreshed(&update).await?)
+    }
+
+    /// Seals every value again under the active key. Safe to run while other processes work:
+    /// each value is replaced only if it is unchanged since it was read.
+    pub async fn reseal_all(&self) -> Result<RotationReport, VaultError> {
+        let keys = self.keys();
+        let active = keys.active().id().to_owned();
+        let mut report = RotationReport {
+            active_key: active.clone(),
+            ..RotationReport::default()
+        };
+        for value in self.store.sealed_values().await? {
+            if cipher::key_id(&value.sealed) == Some(active.as_str()) {
+                continue;
+            }
+            let plain = self.open_value(value.table, &value.row_id, value.column, &value.sealed)?;
+            let resealed = self.seal(
+                value.table,
+                &value.row_id,
+                value.column,
+                plain.expose_secret(),
+            )?;
+            if self.store.replace_sealed(&value, &resealed).await? {
+                report.resealed += 1;
+            } else {
+                report.skipped_changed += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    fn decode(&self, row: ConnectionRow) -> Result<Connection, VaultError> {
+        let bad = |reason: &str| VaultError::BadRow {
+            id: row.id.clone(),
+            reason: reason.to_owned(),
+        };
+        let kind = ConnectionKind::parse(&row.kind).ok_or_else(|| bad("unknown kind"))?;
+        let user_type = match row.user_type.as_str() {
+            "Location" => UserType::Location,
+            "Company" => UserType::Company,
+            _ => return Err(bad("unknown user type")),
+        };
+        let state = match row.state.as_str() {
+            "ok" => ConnectionState::Ok,
+            "needs_reauth" => ConnectionState::NeedsReauth,
+            _ => return Err(bad("unknown state")),
+        };
+        let access_token =
+            self.open_value(CONNECTIONS, &row.id, "access_token", &row.access_token)?;
+        let refresh_token = row
+            .refresh_token
+            .as_deref()
+            .map(|sealed| self.open_value(CONNECTIONS, &row.id, "refresh_token", sealed))
+            .transpose()?;
+        Ok(Connection {
+            kind,
+            user_type,
+            state,
+            access_token,
+            refresh_token,
+            scopes: row.scopes.split_whitespace().map(str::to_owned).collect(),
+            id: row.id,
+            location_id: row.location_id,
+            company_id: row.company_id,
+            parent_id: row.parent_id,
+            access_expires_at: row.access_expires_at,
+            state_reason: row.state_reason,
+            token_version: row.token_version,
+            refresh_owner: row.refresh_owner,
+            refresh_lease_until: row.refresh_lease_until,
+            last_refresh_at: row.last_refresh_at,
+            refresh_count: row.refresh_count,
+            user_id: row.user_id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}

@@ -1,0 +1,440 @@
+//! The same storage and vault tests on both engines: a real SQLite file, and a real PostgreSQL
+//! server (`NIFTY_GHL_TEST_POSTGRES_URL`; skipped, with a note, when it is unset).
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use store::keyring::{KeySource, generate_key};
+use store::vault::{
+    ConnectionKind, ConnectionState, NewConnection, NewTokens, UserType, VaultError,
+};
+use store::{OAuthStateRow, Store, Vault};
+
+struct Engine {
+    name: &'static str,
+    store: Arc<dyn Store>,
+    /// The SQLite file, whose bytes a test reads; the directory lives as long as the test.
+    file: Option<(tempfile::TempDir, std::path::PathBuf)>,
+}
+
+async fn engines() -> Vec<Engine> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nifty-ghl.db");
+    let sqlite = store::open(path.to_str().unwrap()).await.unwrap();
+    let mut engines = vec![Engine {
+        name: "sqlite",
+        store: sqlite,
+        file: Some((dir, path)),
+    }];
+    match std::env::var("NIFTY_GHL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => {
+            let schema = format!(
+                "t_{}",
+                generate_key()
+                    .unwrap()
+                    .to_lowercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "")[..16]
+                    .to_owned()
+            );
+            let postgres = store::open_postgres_schema(&url, &schema).await.unwrap();
+            engines.push(Engine {
+                name: "postgres",
+                store: postgres,
+                file: None,
+            });
+        }
+        _ => eprintln!("skipped PostgreSQL: NIFTY_GHL_TEST_POSTGRES_URL is not set"),
+    }
+    engines
+}
+
+fn keys() -> KeySource {
+    KeySource::env(generate_key().unwrap())
+}
+
+fn location_connection(location: &str, token: &str, refresh: &str) -> NewConnection {
+    NewConnection {
+        kind: ConnectionKind::OAuth,
+        user_type: UserType::Location,
+        location_id: Some(location.to_owned()),
+        company_id: Some("company1234567890abc".into()),
+        parent_id: None,
+        scopes: vec!["contacts.readonly".into(), "contacts.write".into()],
+        access_token: SecretString::from(token.to_owned()),
+        refresh_token: Some(SecretString::from(refresh.to_owned())),
+        access_expires_at: Some(1_000_000),
+        user_id: Some("user".into()),
+    }
+}
+
+#[tokio::test]
+async fn the_vault_keeps_tokens_sealed_at_rest_and_opens_them() {
+    for engine in engines().await {
+        let source = keys();
+        let vault = Vault::open(engine.store.clone(), source.clone())
+            .await
+            .unwrap();
+        let access = "sbx-at-PLAINTEXT-ACCESS-TOKEN-0001";
+        let refresh = "sbx-rt-PLAINTEXT-REFRESH-TOKEN-0001";
+        let secret = "APP-CLIENT-SECRET-PLAINTEXT-0001";
+        vault
+            .set_app_credentials("app-1", &SecretString::from(secret.to_owned()), 1)
+            .await
+            .unwrap();
+        let saved = vault
+            .save_connection(
+                location_connection("LOCATIONaaaaaaaaaaa1", access, refresh),
+                5,
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.id, "loc_LOCATIONaaaaaaaaaaa1");
+        assert_eq!(
+            saved.access_token.expose_secret(),
+            access,
+            "{}",
+            engine.name
+        );
+        assert_eq!(
+            saved.refresh_token.as_ref().unwrap().expose_secret(),
+            refresh
+        );
+        assert_eq!(
+            vault
+                .app_credentials()
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .expose_secret(),
+            secret
+        );
+        let debug = format!("{saved:?} {vault:?}");
+        assert!(
+            !debug.contains(access) && !debug.contains(refresh),
+            "{debug}"
+        );
+
+        for value in engine.store.sealed_values().await.unwrap() {
+            assert!(value.sealed.starts_with("v1."), "{}", engine.name);
+            assert!(!value.sealed.contains("PLAINTEXT"));
+        }
+        if let Some((_, path)) = &engine.file {
+            // The database file and its write-ahead log, as bytes: no secret in plain text.
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+            let haystack = String::from_utf8_lossy(&bytes);
+            assert!(
+                haystack.contains("LOCATIONaaaaaaaaaaa1"),
+                "the test reads the real file"
+            );
+            for needle in [access, refresh, secret, "PLAINTEXT"] {
+                assert!(
+                    !haystack.contains(needle),
+                    "{needle} found in the database file"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_or_corrupt_master_key_is_refused_with_a_clear_message() {
+    for engine in engines().await {
+        let vault = Vault::open(engine.store.clone(), keys()).await.unwrap();
+        vault
+            .save_connection(
+                location_connection(
+                    "LOCATIONbbbbbbbbbbb1",
+                    "token-aaaaaaaaaaaa",
+                    "refresh-bbbbbbbbbbbb",
+                ),
+                1,
+            )
+            .await
+            .unwrap();
+        let error = Vault::open(engine.store.clone(), keys()).await.unwrap_err();
+        assert!(
+            matches!(error, VaultError::WrongKey { .. }),
+            "{}: {error}",
+            engine.name
+        );
+        assert!(error.to_string().contains("does not open the vault"));
+        let corrupt = Vault::open(engine.store.clone(), KeySource::env("not-a-key"))
+            .await
+            .unwrap_err();
+        assert!(corrupt.to_string().contains("not base64"), "{corrupt}");
+    }
+}
+
+#[tokio::test]
+async fn values_cannot_be_moved_between_rows() {
+    for engine in engines().await {
+        let vault = Vault::open(engine.store.clone(), keys()).await.unwrap();
+        vault
+            .save_connection(
+                location_connection(
+                    "LOCATIONccccccccccc1",
+                    "token-one-aaaaaaaaa",
+                    "refresh-one-aaaaaaa",
+                ),
+                1,
+            )
+            .await
+            .unwrap();
+        vault
+            .save_connection(
+                location_connection(
+                    "LOCATIONccccccccccc2",
+                    "token-two-aaaaaaaaa",
+                    "refresh-two-aaaaaaa",
+                ),
+                1,
+            )
+            .await
+            .unwrap();
+        let values = engine.store.sealed_values().await.unwrap();
+        let first = values
+            .iter()
+            .find(|v| v.row_id.ends_with('1') && v.column == "access_token")
+            .unwrap();
+        let second = values
+            .iter()
+            .find(|v| v.row_id.ends_with('2') && v.column == "access_token")
+            .unwrap();
+        assert!(
+            engine
+                .store
+                .replace_sealed(second, &first.sealed)
+                .await
+                .unwrap()
+        );
+        let error = vault.connection(&second.row_id).await.unwrap_err();
+        assert!(
+            error.to_string().contains("cannot be opened"),
+            "{}: {error}",
+            engine.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn oauth_states_work_once() {
+    for engine in engines().await {
+        let row = OAuthStateRow {
+            state_hash: "h1".into(),
+            request: "{}".into(),
+            created_at: 1,
+            expires_at: 100,
+        };
+        engine.store.put_oauth_state(&row).await.unwrap();
+        assert_eq!(
+            engine.store.take_oauth_state("h1").await.unwrap(),
+            Some(row)
+        );
+        assert_eq!(
+            engine.store.take_oauth_state("h1").await.unwrap(),
+            None,
+            "{}",
+            engine.name
+        );
+        engine
+            .store
+            .put_oauth_state(&OAuthStateRow {
+                state_hash: "old".into(),
+                request: "{}".into(),
+                created_at: 1,
+                expires_at: 5,
+            })
+            .await
+            .unwrap();
+        assert_eq!(engine.store.purge_oauth_states(10).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn one_refresh_lease_at_a_time_and_commits_fenced_by_version() {
+    for engine in engines().await {
+        let vault = Arc::new(Vault::open(engine.store.clone(), keys()).await.unwrap());
+        let saved = vault
+            .save_connection(
+                location_connection(
+                    "LOCATIONddddddddddd1",
+                    "token-0-aaaaaaaaaaa",
+                    "refresh-0-aaaaaaaaa",
+                ),
+                1,
+            )
+            .await
+            .unwrap();
+        let mut attempts = tokio::task::JoinSet::new();
+        for worker in 0..16 {
+            let store = engine.store.clone();
+            let id = saved.id.clone();
+            attempts.spawn(async move {
+                store
+                    .try_lease_refresh(&id, &format!("worker-{worker}"), 100, 60_100)
+                    .await
+                    .unwrap()
+            });
+        }
+        let mut winners = 0;
+        while let Some(won) = attempts.join_next().await {
+            winners += usize::from(won.unwrap());
+        }
+        assert_eq!(winners, 1, "{}: exactly one lease", engine.name);
+        assert!(
+            !engine
+                .store
+                .try_lease_refresh(&saved.id, "late", 200, 60_200)
+                .await
+                .unwrap()
+        );
+        assert!(
+            engine
+                .store
+                .try_lease_refresh(&saved.id, "after-expiry", 60_101, 120_000)
+                .await
+                .unwrap(),
+            "an expired lease can be taken"
+        );
+
+        let new_access = SecretString::from("token-1-aaaaaaaaaaa".to_owned());
+        let new_refresh = SecretString::from("refresh-1-aaaaaaaaa".to_owned());
+        let scopes = saved.scopes.clone();
+        assert!(
+            vault
+                .commit_refresh(
+                    &saved.id,
+                    saved.token_version,
+                    &new_access,
+                    Some(&new_refresh),
+                    Some(2_000_000),
+                    &scopes,
+                    300
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            !vault
+                .commit_refresh(
+                    &saved.id,
+                    saved.token_version,
+                    &new_access,
+                    None,
+                    None,
+                    &scopes,
+                    301
+                )
+                .await
+                .unwrap(),
+            "a stale version loses"
+        );
+        let now = vault.connection(&saved.id).await.unwrap().unwrap();
+        assert_eq!(now.token_version, saved.token_version + 1);
+        assert_eq!(
+            now.refresh_token.unwrap().expose_secret(),
+            "refresh-1-aaaaaaaaa"
+        );
+        assert_eq!(
+            (now.refresh_count, now.refresh_owner, now.last_refresh_at),
+            (1, None, Some(300))
+        );
+
+        engine
+            .store
+            .set_connection_state(&saved.id, "needs_reauth", Some("invalid_grant"), 400)
+            .await
+            .unwrap();
+        let paused = vault.connection(&saved.id).await.unwrap().unwrap();
+        assert_eq!(paused.state, ConnectionState::NeedsReauth);
+        let reconnected = vault
+            .save_connection(
+                location_connection(
+                    "LOCATIONddddddddddd1",
+                    "token-2-aaaaaaaaaaa",
+                    "refresh-2-aaaaaaaaa",
+                ),
+                500,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            reconnected.state,
+            ConnectionState::Ok,
+            "a reconnect resumes the connection"
+        );
+        assert_eq!(reconnected.token_version, now.token_version + 1);
+        assert_eq!(
+            reconnected.created_at, 1,
+            "the connection keeps its history"
+        );
+        assert!(engine.store.delete_connection(&saved.id).await.unwrap());
+        assert!(vault.connection(&saved.id).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn key_rotation_reseals_everything_under_the_new_key() {
+    for engine in engines().await {
+        let old = generate_key().unwrap();
+        let vault = Vault::open(engine.store.clone(), KeySource::env(old.clone()))
+            .await
+            .unwrap();
+        vault
+            .set_app_credentials(
+                "app",
+                &SecretString::from("client-secret-aaaa".to_owned()),
+                1,
+            )
+            .await
+            .unwrap();
+        for i in 0..3 {
+            vault
+                .save_connection(
+                    location_connection(
+                        &format!("LOCATIONeeeeeeeeeee{i}"),
+                        "token-x-aaaaaaaaaaa",
+                        "refresh-x-aaaaaaaaa",
+                    ),
+                    1,
+                )
+                .await
+                .unwrap();
+        }
+        let new = generate_key().unwrap();
+        let rotating = Vault::open(engine.store.clone(), KeySource::env(format!("{new},{old}")))
+            .await
+            .unwrap();
+        let report = rotating.reseal_all().await.unwrap();
+        assert_eq!(
+            report.resealed, 7,
+            "{}: 1 secret + 3 × (access + refresh)",
+            engine.name
+        );
+        let new_only = Vault::open(engine.store.clone(), KeySource::env(new))
+            .await
+            .unwrap();
+        assert_eq!(new_only.connections().await.unwrap().len(), 3);
+        assert_eq!(
+            new_only
+                .app_credentials()
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .expose_secret(),
+            "client-secret-aaaa"
+        );
+        assert!(matches!(
+            Vault::open(engine.store.clone(), KeySource::env(old)).await,
+            Err(VaultError::WrongKey { .. })
+        ));
+        assert_eq!(
+            new_only.reseal_all().await.unwrap().resealed,
+            0,
+            "nothing left to move"
+        );
+    }
+}
