@@ -299,38 +299,16 @@ async fn one_refresh_lease_at_a_time_and_commits_fenced_by_version() {
             "an expired lease can be taken"
         );
 
-        let new_access = SecretString::from("token-1-aaaaaaaaaaa".to_owned());
-        let new_refresh = SecretString::from("refresh-1-aaaaaaaaa".to_owned());
-        let scopes = saved.scopes.clone();
-        assert!(
-            vault
-                .commit_refresh(
-                    &saved.id,
-                    saved.token_version,
-                    &new_access,
-                    Some(&new_refresh),
-                    Some(2_000_000),
-                    &scopes,
-                    300
-                )
-                .await
-                .unwrap()
-        );
-        assert!(
-            !vault
-                .commit_refresh(
-                    &saved.id,
-                    saved.token_version,
-                    &new_access,
-                    None,
-                    None,
-                    &scopes,
-                    301
-                )
-                .await
-                .unwrap(),
-            "a stale version loses"
-        );
+        let tokens = NewTokens {
+            access_token: SecretString::from("token-1-aaaaaaaaaaa".to_owned()),
+            refresh_token: Some(SecretString::from("refresh-1-aaaaaaaaa".to_owned())),
+            access_expires_at: Some(2_000_000),
+            scopes: saved.scopes.clone(),
+        };
+        let committed = vault.commit_refresh(&saved.id, saved.token_version, &tokens, 300);
+        assert!(committed.await.unwrap());
+        let stale = vault.commit_refresh(&saved.id, saved.token_version, &tokens, 301);
+        assert!(!stale.await.unwrap(), "a stale version loses");
         let now = vault.connection(&saved.id).await.unwrap().unwrap();
         assert_eq!(now.token_version, saved.token_version + 1);
         assert_eq!(
