@@ -3,6 +3,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+/// Keeps a token in a `SecretString` from the moment it is parsed, so no `Debug` shows it.
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,9 +44,10 @@ pub struct ApiArgs {
     )]
     pub base_url: String,
 
-    /// A Private Integration Token or a sub-account access token.
-    #[arg(long, global = true, env = "GHL_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    /// A Private Integration Token or a sub-account access token. Prefer the environment
+    /// variable: a flag is visible to other users in the process list.
+    #[arg(long, global = true, env = "GHL_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub token: Option<SecretString>,
 
     /// The sub-account (location) the commands work in.
     #[arg(long, global = true, env = "GHL_LOCATION_ID")]
@@ -77,6 +84,10 @@ pub struct SandboxArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
+    /// Listen on an address other machines can reach. The control API has no authentication
+    /// and serves the sandbox's credentials: only on a network you trust.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Port to listen on; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     pub port: u16,

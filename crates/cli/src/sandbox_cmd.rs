@@ -7,19 +7,15 @@ use crate::cli::SandboxArgs;
 use crate::output::input_error;
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
-    for (name, rate) in [
-        ("--error-rate", args.error_rate),
-        ("--error-after-apply-rate", args.error_after_apply_rate),
-        ("--drop-rate", args.drop_rate),
-    ] {
-        if !(0.0..=1.0).contains(&rate) {
-            return Err(input_error(format!(
-                "{name} {rate} must be between 0 and 1"
-            )));
-        }
-    }
     if args.locations == 0 || args.locations > 1_000 {
         return Err(input_error("--locations must be from 1 to 1000"));
+    }
+    if !args.host.is_loopback() && !args.allow_remote {
+        return Err(input_error(format!(
+            "--host {} is reachable from other machines, and the sandbox's control API has no \
+             authentication; add --allow-remote if that is what you want",
+            args.host
+        )));
     }
     let config = SandboxConfig {
         host: args.host,
@@ -47,7 +43,13 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
             ..Settings::default()
         },
     };
-    let running = sandbox::start(config).await?;
+    let running = sandbox::start(config).await.map_err(|error| {
+        if error.kind() == std::io::ErrorKind::InvalidInput {
+            input_error(error.to_string())
+        } else {
+            anyhow::Error::new(error).context("cannot start the sandbox")
+        }
+    })?;
     println!("{}", serde_json::to_string(running.info())?);
     eprintln!(
         "GHL sandbox listening on {} (control API under /_sandbox/); Ctrl-C stops it",

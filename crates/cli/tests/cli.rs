@@ -304,15 +304,27 @@ async fn api_errors_print_status_messages_and_trace_and_never_the_token() {
     );
 }
 
+/// Kills the child process however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test]
 async fn the_sandbox_command_prints_one_json_line_and_serves() {
-    let mut child = Command::new(BINARY)
-        .args(["sandbox", "--port", "0", "--locations", "3", "--seed", "42"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(
+        Command::new(BINARY)
+            .args(["sandbox", "--port", "0", "--locations", "3", "--seed", "42"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let line = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -342,6 +354,22 @@ async fn the_sandbox_command_prints_one_json_line_and_serves() {
         .await
         .unwrap();
     assert_eq!(served["client_id"], info["client_id"]);
-    child.kill().unwrap();
-    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_to_serve_other_machines_unless_asked() {
+    let output = tokio::task::spawn_blocking(|| {
+        Command::new(BINARY)
+            .args(["sandbox", "--host", "0.0.0.0", "--port", "0"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--allow-remote"),
+        "{}",
+        stderr(&output)
+    );
 }

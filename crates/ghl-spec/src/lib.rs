@@ -71,6 +71,8 @@ fn escape_pointer(segment: &str) -> String {
 
 /// One operation's validators.
 struct Operation {
+    /// Whether the spec says the request body is required.
+    body_required: bool,
     /// The scopes of the operation's `security` block (empty when it declares none).
     scopes: Vec<String>,
     request: Option<jsonschema::Validator>,
@@ -189,6 +191,9 @@ impl SpecCheck {
             .ok_or_else(|| vec![format!("{method} {route} is not in the spec")])?;
         match (&operation.request, body) {
             (Some(validator), Some(body)) => collect(validator, body),
+            (Some(_), None) if operation.body_required => Err(vec![
+                "the spec requires a request body; none was sent".into(),
+            ]),
             (Some(_), None) => Ok(()),
             (None, None) => Ok(()),
             (None, Some(body)) if body == &json!({}) => Ok(()),
@@ -271,7 +276,12 @@ fn compile_operation(
                 .collect()
         })
         .unwrap_or_default();
+    let body_required = operation
+        .pointer("/requestBody/required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(Operation {
+        body_required,
         scopes,
         request,
         responses,

@@ -47,6 +47,13 @@ impl GhlClient {
     ) -> Result<GhlResponse<ContactPage>, GhlError> {
         validate_business_id(&query.business_id)?;
         validate_location_id(&query.location_id)?;
+        if let Some(limit) = query.limit
+            && !(1..=100).contains(&limit)
+        {
+            return Err(GhlError::InvalidInput(format!(
+                "limit {limit} is out of range: GHL pages business contacts 1 to 100 at a time"
+            )));
+        }
         self.call(Method::GET, &["contacts", "business", &query.business_id])
             .query("locationId", &query.location_id)
             .query_opt("limit", query.limit)

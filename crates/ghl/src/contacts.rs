@@ -111,10 +111,11 @@ pub struct DndSettings {
     pub fb: Option<DndChannel>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct DndChannel {
-    /// `active`, `inactive` or `permanent`.
-    pub status: String,
+    /// `active`, `inactive` or `permanent`. Required when writing; may be missing when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

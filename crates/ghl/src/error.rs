@@ -274,7 +274,7 @@ pub(crate) fn classify(
                     details,
                 };
             }
-            if said("not found") {
+            if names_a_missing_record(&details.messages) {
                 GhlError::NotFound { details }
             } else {
                 GhlError::Validation { details }
@@ -303,6 +303,24 @@ pub(crate) fn classify(
         500..=599 => GhlError::Server { details },
         _ => GhlError::Validation { details },
     }
+}
+
+/// The v2 contacts API declares no 404: a missing record is a 400 saying "Contact not found"
+/// (or "Task …", "Note …"), possibly with the id. Other 400s that say "not found" (a missing
+/// header, an unknown location) are request errors.
+fn names_a_missing_record(messages: &[String]) -> bool {
+    const RECORDS: [&str; 6] = [
+        "contact",
+        "task",
+        "note",
+        "business",
+        "appointment",
+        "event",
+    ];
+    messages.iter().any(|message| {
+        let message = message.trim().trim_end_matches('.').to_ascii_lowercase();
+        message.ends_with("not found") && RECORDS.iter().any(|record| message.starts_with(record))
+    })
 }
 
 fn is_oauth_error_code(code: &str) -> bool {
@@ -390,6 +408,20 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn only_missing_records_are_not_found() {
+        let missing = classify_json(
+            400,
+            serde_json::json!({"statusCode": 400, "message": "Contact not found"}),
+        );
+        assert!(matches!(missing, GhlError::NotFound { .. }), "{missing:?}");
+        let header = classify_json(
+            400,
+            serde_json::json!({"statusCode": 400, "message": "version header was not found"}),
+        );
+        assert!(matches!(header, GhlError::Validation { .. }), "{header:?}");
     }
 
     #[test]

@@ -2,13 +2,25 @@
 
 use crate::GhlError;
 
+/// What was given, as an error message may quote it: short values whole, long ones (a token
+/// pasted by mistake) by their start and length only.
+fn quoted(value: &str) -> String {
+    if value.chars().count() <= 32 {
+        format!("{value:?}")
+    } else {
+        let start: String = value.chars().take(6).collect();
+        format!("\"{start}…\" ({} characters)", value.chars().count())
+    }
+}
+
 /// Contact, task, note, location and user ids are 20-character alphanumeric (Firebase-style) ids.
 pub fn validate_record_id(what: &str, id: &str) -> Result<(), GhlError> {
     if id.len() == 20 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(())
     } else {
         Err(GhlError::InvalidInput(format!(
-            "{what} {id:?} is not a GHL id: expected 20 letters and digits, like \"ocQHyuzHvysMo5N5VsXc\""
+            "{what} {} is not a GHL id: expected 20 letters and digits, like \"ocQHyuzHvysMo5N5VsXc\"",
+            quoted(id)
         )))
     }
 }
@@ -24,7 +36,8 @@ pub fn validate_opaque_id(what: &str, id: &str) -> Result<(), GhlError> {
         Ok(())
     } else {
         Err(GhlError::InvalidInput(format!(
-            "{what} {id:?} is not a GHL id: expected letters, digits, '-' or '_'"
+            "{what} {} is not a GHL id: expected letters, digits, '-' or '_'",
+            quoted(id)
         )))
     }
 }
@@ -40,7 +53,8 @@ pub fn validate_business_id(id: &str) -> Result<(), GhlError> {
         Ok(())
     } else {
         Err(GhlError::InvalidInput(format!(
-            "business id {id:?} is not a GHL business id: expected 24 hexadecimal characters"
+            "business id {} is not a GHL business id: expected 24 hexadecimal characters",
+            quoted(id)
         )))
     }
 }

@@ -165,8 +165,9 @@ impl GhlClient {
             .await
     }
 
-    /// Every contact matching `search`, following the `searchAfter` cursor, so it is not held
-    /// to the 10,000 results that `page` paging can reach. Any `page` in `search` is ignored.
+    /// Every contact matching `search`, following the `searchAfter` cursor each result carries,
+    /// which is not held to the 10,000 results that `page` paging can reach. Should GHL send no
+    /// cursor, the stream goes on by page number. Any `page` in `search` is ignored.
     pub fn search_contacts_stream(
         &self,
         search: SearchContacts,
@@ -174,22 +175,14 @@ impl GhlClient {
         let client = self.clone();
         let first = SearchContacts {
             page: None,
+            search_after: None,
             ..search
         };
         paginate(Some(first), move |search: SearchContacts| {
             let client = client.clone();
             async move {
                 let page = client.search_contacts(&search).await?.into_inner();
-                let full = page.contacts.len() >= search.page_limit as usize;
-                let next = match page.contacts.last().and_then(|c| c.search_after.clone()) {
-                    Some(cursor) if full && search.search_after.as_ref() != Some(&cursor) => {
-                        Some(SearchContacts {
-                            search_after: Some(cursor),
-                            ..search
-                        })
-                    }
-                    _ => None,
-                };
+                let next = next_search_page(&search, &page);
                 Ok((page.contacts, next))
             }
         })
@@ -215,6 +208,31 @@ impl GhlClient {
             .await?;
         Ok(response.map(|e| e.contact))
     }
+}
+
+/// The request for the page after `page`: by its last cursor, else by page number (which GHL
+/// serves for the first 10,000 results only).
+fn next_search_page(search: &SearchContacts, page: &SearchPage) -> Option<SearchContacts> {
+    let limit = search.page_limit as usize;
+    if page.contacts.len() < limit || page.contacts.is_empty() {
+        return None;
+    }
+    if let Some(cursor) = page.contacts.last().and_then(|c| c.search_after.clone()) {
+        if search.search_after.as_ref() == Some(&cursor) {
+            return None; // the cursor did not move: stop rather than loop
+        }
+        return Some(SearchContacts {
+            search_after: Some(cursor),
+            page: None,
+            ..search.clone()
+        });
+    }
+    let number = search.page.unwrap_or(1) + 1;
+    let seen = (number as usize - 1) * limit;
+    (search.search_after.is_none() && seen < 10_000).then(|| SearchContacts {
+        page: Some(number),
+        ..search.clone()
+    })
 }
 
 #[cfg(test)]
@@ -253,5 +271,35 @@ mod tests {
             FilterOperator::NotEq
         );
         assert!("like".parse::<FilterOperator>().is_err());
+    }
+
+    #[test]
+    fn the_stream_follows_cursors_and_falls_back_to_page_numbers() {
+        let search = SearchContacts {
+            location_id: "5DP41231LkQsiKESj6rh".into(),
+            page_limit: 2,
+            ..Default::default()
+        };
+        let contact = |id: &str, cursor: Option<serde_json::Value>| Contact {
+            id: id.into(),
+            search_after: cursor.map(|c| vec![c]),
+            ..Default::default()
+        };
+        let with_cursor = SearchPage {
+            contacts: vec![contact("a", Some(1.into())), contact("b", Some(2.into()))],
+            total: None,
+        };
+        let next = next_search_page(&search, &with_cursor).unwrap();
+        assert_eq!(next.search_after, Some(vec![serde_json::json!(2)]));
+        let without = SearchPage {
+            contacts: vec![contact("a", None), contact("b", None)],
+            total: None,
+        };
+        assert_eq!(next_search_page(&search, &without).unwrap().page, Some(2));
+        let short = SearchPage {
+            contacts: vec![contact("a", None)],
+            total: None,
+        };
+        assert!(next_search_page(&search, &short).is_none());
     }
 }

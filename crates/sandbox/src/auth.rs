@@ -16,18 +16,30 @@ pub const PIT_SCOPES: &[&str] = &[
     "locations/tasks.readonly",
 ];
 
+pub const CONTACTS_READ: &str = "contacts.readonly";
+pub const CONTACTS_WRITE: &str = "contacts.write";
+
 const SCOPE_MESSAGE: &str = "The token is not authorized for this scope.";
-const AUTH_CLASS_MESSAGE: &str = "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.";
+pub const AUTH_CLASS_MESSAGE: &str = "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.";
 const INVALID_TOKEN_MESSAGE: &str = "Invalid JWT";
 
 /// The sandbox's one marketplace app. GHL client ids are `<appId>-<suffix>`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct App {
     pub app_id: String,
     pub version_id: String,
     pub client_id: String,
     #[serde(skip)]
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("app_id", &self.app_id)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,7 +165,7 @@ pub struct Issued {
     pub user_id: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Tokens {
     access: HashMap<String, AccessInfo>,
     refresh: HashMap<String, RefreshInfo>,
@@ -174,6 +186,18 @@ pub struct Issuer<'a> {
     pub now_ms: i64,
 }
 
+/// Its maps are keyed by tokens, so its `Debug` shows counts only.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_tokens", &self.access.len())
+            .field("refresh_tokens", &self.refresh.len())
+            .field("codes", &self.codes.len())
+            .field("invalid_grants", &self.invalid_grants)
+            .finish()
+    }
+}
+
 /// What an authorisation request asks for.
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
@@ -184,18 +208,31 @@ pub struct AuthorizeRequest {
 }
 
 impl Tokens {
-    pub fn add_pit(&mut self, pit: &str, location_id: &str, company_id: &str, pit_id: String) {
+    /// A Private Integration Token: its own budget (`pit_id`), no expiry.
+    pub fn add_pit(
+        &mut self,
+        pit: &str,
+        location_id: &str,
+        company_id: &str,
+        pit_id: String,
+        scopes: Vec<String>,
+    ) {
+        let caller = Caller {
+            kind: TokenKind::Pit,
+            app_key: pit_id,
+            location_id: Some(location_id.to_owned()),
+            company_id: company_id.to_owned(),
+            scopes,
+        };
+        self.insert_access(pit.to_owned(), caller, None);
+    }
+
+    fn insert_access(&mut self, token: String, caller: Caller, expires_at_ms: Option<i64>) {
         self.access.insert(
-            pit.to_owned(),
+            token,
             AccessInfo {
-                caller: Caller {
-                    kind: TokenKind::Pit,
-                    app_key: pit_id,
-                    location_id: Some(location_id.to_owned()),
-                    company_id: company_id.to_owned(),
-                    scopes: PIT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
-                },
-                expires_at_ms: None,
+                caller,
+                expires_at_ms,
             },
         );
     }
@@ -335,18 +372,17 @@ impl Tokens {
             UserType::Location => TokenKind::Location,
             UserType::Company => TokenKind::Company,
         };
-        self.access.insert(
+        let caller = Caller {
+            kind,
+            app_key: app.app_id.clone(),
+            location_id: grant.location_id.clone(),
+            company_id: company_id.to_owned(),
+            scopes: grant.scopes.clone(),
+        };
+        self.insert_access(
             access_token.clone(),
-            AccessInfo {
-                caller: Caller {
-                    kind,
-                    app_key: app.app_id.clone(),
-                    location_id: grant.location_id.clone(),
-                    company_id: company_id.to_owned(),
-                    scopes: grant.scopes.clone(),
-                },
-                expires_at_ms: Some(now_ms + lifetime_secs as i64 * 1000),
-            },
+            caller,
+            Some(now_ms + lifetime_secs as i64 * 1000),
         );
         self.refresh_serial += 1;
         self.refresh.insert(
@@ -396,18 +432,17 @@ impl Tokens {
             .filter(|s| !s.starts_with("oauth."))
             .cloned()
             .collect();
-        self.access.insert(
+        let caller = Caller {
+            kind: TokenKind::Location,
+            app_key: company.app_key.clone(),
+            location_id: Some(location_id.to_owned()),
+            company_id: company.company_id.clone(),
+            scopes: scopes.clone(),
+        };
+        self.insert_access(
             access_token.clone(),
-            AccessInfo {
-                caller: Caller {
-                    kind: TokenKind::Location,
-                    app_key: company.app_key.clone(),
-                    location_id: Some(location_id.to_owned()),
-                    company_id: company.company_id.clone(),
-                    scopes: scopes.clone(),
-                },
-                expires_at_ms: Some(now_ms + lifetime_secs as i64 * 1000),
-            },
+            caller,
+            Some(now_ms + lifetime_secs as i64 * 1000),
         );
         Issued {
             access_token,

@@ -69,7 +69,7 @@ impl Default for SandboxConfig {
 
 /// What the sandbox prints on start (one JSON line) and serves at `/_sandbox/info`: enough
 /// for a script to use it. The credentials are the sandbox's own, never real ones.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SandboxInfo {
     pub url: String,
     pub client_id: String,
@@ -80,6 +80,21 @@ pub struct SandboxInfo {
     /// Ed25519 public key for `x-ghl-signature`, as base64 DER (the body of a PEM).
     pub webhook_public_key: String,
     pub authorize_url: String,
+}
+
+/// Holds the client secret and PITs, so its `Debug` shows neither.
+impl std::fmt::Debug for SandboxInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxInfo")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .field("company_id", &self.company_id)
+            .field(
+                "locations",
+                &self.locations.iter().map(|l| &l.id).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn sandbox_info(state: &SandboxState) -> SandboxInfo {
@@ -126,7 +141,7 @@ impl RunningSandbox {
         &self.info.webhook_public_key
     }
 
-    /// Waits until the server has stopped (after [`RunningSandbox::stop`] or a signal).
+    /// Stops the server and waits until it has stopped.
     pub async fn stop(mut self) {
         self.stop.cancel();
         if let Some(server) = self.server.take() {
@@ -134,13 +149,10 @@ impl RunningSandbox {
         }
     }
 
-    /// Runs until `shutdown` resolves.
-    pub async fn run_until(mut self, shutdown: impl std::future::Future<Output = ()>) {
+    /// Runs until `shutdown` resolves, then stops.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) {
         shutdown.await;
-        self.stop.cancel();
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
+        self.stop().await;
     }
 
     #[doc(hidden)]
@@ -211,7 +223,8 @@ fn build_state(config: &SandboxConfig, url: String, stop: CancellationToken) -> 
             None => format!("Location {}", index + 1),
         };
         let pit = format!("pit-{}", ids.uuid());
-        tokens.add_pit(&pit, &id, &company_id, ids.uuid());
+        let scopes = auth::PIT_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+        tokens.add_pit(&pit, &id, &company_id, ids.uuid(), scopes);
         let mut location = Location::new(id.clone(), name.clone());
         location.users = (0..3).map(|_| ids.record_id()).collect();
         location.custom_fields = default_custom_fields(&ids);

@@ -62,6 +62,9 @@ pub struct Faults {
     /// Share of requests that are carried out and then answered 500 or 502, as a GHL that
     /// applied a change and failed to say so.
     pub error_after_apply_rate: f64,
+    /// Share of successful requests that are answered 422 anyway, as GHL has answered creates it
+    /// made (highlevel-api-docs#64).
+    pub unprocessable_after_apply_rate: f64,
     /// Share of requests whose connection is closed without an answer, before anything is done.
     pub drop_rate: f64,
     /// Share of requests that are carried out and then have their connection closed.
@@ -106,6 +109,10 @@ impl Settings {
                 "faults.error_after_apply_rate",
                 self.faults.error_after_apply_rate,
             ),
+            (
+                "faults.unprocessable_after_apply_rate",
+                self.faults.unprocessable_after_apply_rate,
+            ),
             ("faults.drop_rate", self.faults.drop_rate),
             (
                 "faults.drop_after_apply_rate",
@@ -116,6 +123,9 @@ impl Settings {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, got {rate}"));
             }
+        }
+        if self.faults.latency_ms > 600_000 || self.faults.latency_jitter_ms > 600_000 {
+            return Err("faults.latency_ms and faults.latency_jitter_ms must be at most 600000 (10 minutes)".into());
         }
         if self.rate_limit.burst_interval_ms == 0 {
             return Err("rate_limit.burst_interval_ms must be above 0".into());

@@ -22,7 +22,6 @@ pub struct LocationInfo {
     pub pit: String,
 }
 
-#[derive(Debug)]
 pub struct SandboxState {
     /// The base URL the sandbox answers on.
     pub url: String,
@@ -37,6 +36,16 @@ pub struct SandboxState {
     pub limiter: RateLimiter,
     pub log: RequestLog,
     pub webhooks: Webhooks,
+}
+
+impl std::fmt::Debug for SandboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxState")
+            .field("url", &self.url)
+            .field("app", &self.app)
+            .field("tokens", &*self.tokens.lock())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxState {
@@ -55,7 +64,6 @@ impl SandboxState {
                 app_id: self.app.app_id.clone(),
                 version_id: self.app.version_id.clone(),
             },
-            &self.clock,
             &self.ids,
             &webhook_settings,
         );

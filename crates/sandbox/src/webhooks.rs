@@ -1,6 +1,7 @@
 //! GHL's outgoing webhooks: signed with Ed25519 over the raw body in `x-ghl-signature`, sent to
 //! every registered URL, and retried only when the receiver answers 429, as GHL does.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, iso_millis};
+use crate::clock::iso_millis;
 use crate::ids::IdGenerator;
 use crate::settings::WebhookSettings;
 use crate::world::Event;
@@ -111,7 +112,7 @@ pub struct Webhooks {
     signer: Signer,
     http: reqwest::Client,
     subscriptions: Mutex<Vec<Subscription>>,
-    deliveries: Arc<Mutex<Vec<Delivery>>>,
+    deliveries: Arc<Mutex<VecDeque<Delivery>>>,
     stop: CancellationToken,
 }
 
@@ -132,7 +133,7 @@ impl Webhooks {
             signer,
             http,
             subscriptions: Mutex::new(Vec::new()),
-            deliveries: Arc::new(Mutex::new(Vec::new())),
+            deliveries: Arc::new(Mutex::new(VecDeque::new())),
             stop,
         }
     }
@@ -161,7 +162,7 @@ impl Webhooks {
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.deliveries.lock().clone()
+        self.deliveries.lock().iter().cloned().collect()
     }
 
     pub fn clear_deliveries(&self) {
@@ -173,7 +174,6 @@ impl Webhooks {
         &self,
         events: Vec<Event>,
         envelope: &Envelope,
-        clock: &Clock,
         ids: &IdGenerator,
         settings: &WebhookSettings,
     ) {
@@ -190,7 +190,7 @@ impl Webhooks {
                         "locationId".into(),
                         Value::String(event.location_id.clone()),
                     );
-                    fields.insert("timestamp".into(), Value::String(iso_millis(clock.now())));
+                    fields.insert("timestamp".into(), Value::String(iso_millis(event.at)));
                     fields.insert("webhookId".into(), Value::String(ids.uuid()));
                     fields.insert("appId".into(), Value::String(envelope.app_id.clone()));
                     fields.insert(
@@ -204,9 +204,9 @@ impl Webhooks {
                 {
                     let mut deliveries = self.deliveries.lock();
                     if deliveries.len() >= MAX_DELIVERIES {
-                        deliveries.remove(0);
+                        deliveries.pop_front();
                     }
-                    deliveries.push(Delivery {
+                    deliveries.push_back(Delivery {
                         webhook_id: webhook_id.clone(),
                         subscription_id: subscription.id.clone(),
                         url: subscription.url.clone(),
@@ -240,7 +240,7 @@ impl Webhooks {
 
 struct DeliveryJob {
     http: reqwest::Client,
-    deliveries: Arc<Mutex<Vec<Delivery>>>,
+    deliveries: Arc<Mutex<VecDeque<Delivery>>>,
     url: String,
     webhook_id: String,
     raw: Vec<u8>,

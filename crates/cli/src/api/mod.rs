@@ -8,6 +8,7 @@ pub mod tags;
 pub mod tasks;
 
 use ghl::GhlClient;
+use secrecy::ExposeSecret;
 
 use crate::cli::ApiArgs;
 use crate::output::input_error;
@@ -20,12 +21,17 @@ pub struct Target {
 
 impl Target {
     pub fn from_args(args: &ApiArgs) -> anyhow::Result<Self> {
-        let token = args.token.as_deref().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-            input_error(
-                "no GHL token: set GHL_TOKEN (a Private Integration Token or access token) or pass --token",
-            )
-        })?;
-        let client = GhlClient::with_static_token(&args.base_url, token.trim())?;
+        let token = args
+            .token
+            .as_ref()
+            .map(|t| t.expose_secret().trim())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                input_error(
+                    "no GHL token: set GHL_TOKEN (a Private Integration Token or access token) or pass --token",
+                )
+            })?;
+        let client = GhlClient::with_static_token(&args.base_url, token)?;
         Ok(Self {
             client,
             location: args.location.clone(),

@@ -53,6 +53,7 @@ async fn read_only_token_cannot_write_and_says_which_scope_is_missing() {
         created.id,
         "reads still work"
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -79,6 +80,7 @@ async fn a_token_for_another_location_gets_403() {
         details.messages,
         vec!["The token does not have access to this location"]
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -119,6 +121,7 @@ async fn expired_and_unknown_tokens_get_401_invalid_token() {
         h.client(0).get_contact(&created.id).await.unwrap().id,
         created.id
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -140,6 +143,7 @@ async fn token_lifetime_follows_settings_and_the_virtual_clock() {
         client.find_duplicate_contact(&query).await,
         Err(GhlError::Unauthorized { .. })
     ));
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -184,6 +188,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_is_invalid_grant() {
         matches!(error, GhlError::OAuth { ref error, .. } if error == "invalid_client"),
         "{error:?}"
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -227,6 +232,7 @@ async fn agency_tokens_cannot_call_contacts_but_mint_location_tokens() {
                 }
             ))
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -260,6 +266,7 @@ async fn the_authorize_page_refuses_bad_requests_and_keeps_state() {
     let location = ok.headers()["location"].to_str().unwrap();
     assert!(location.starts_with("http://x/cb?code="), "{location}");
     assert!(location.ends_with("&state=s+1"), "{location}");
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -295,6 +302,7 @@ async fn the_client_sends_ghl_headers_and_never_logs_tokens() {
         !log.to_string().contains(h.sandbox.pit(0)),
         "the request log never holds tokens"
     );
+    h.assert_log_matches_spec().await;
 }
 
 /// A token source that knows its scopes: a write it was not granted is refused unsent.
@@ -344,4 +352,73 @@ async fn a_scope_the_connection_lacks_is_refused_before_sending() {
             .await
             .is_ok()
     );
+    h.assert_log_matches_spec().await;
+}
+
+#[tokio::test]
+async fn oauth_tokens_never_reach_the_request_log() {
+    let h = Harness::start().await;
+    let grant = h.oauth_grant("contacts.readonly", &[]).await;
+    let refreshed = h
+        .client_with_token("unused")
+        .refresh_access_token(&h.app(), grant.refresh_token.as_ref().unwrap(), None)
+        .await
+        .unwrap();
+    let log = h.requests().await.to_string();
+    for secret in [
+        grant.access_token.expose(),
+        grant.refresh_token.as_ref().unwrap().expose(),
+        refreshed.access_token.expose(),
+        h.sandbox.info().client_secret.as_str(),
+    ] {
+        assert!(
+            !log.contains(secret),
+            "a token or secret is in the request log"
+        );
+    }
+    assert!(
+        log.contains("[redacted]"),
+        "the log still shows that tokens were there"
+    );
+    h.assert_log_matches_spec().await;
+}
+
+#[tokio::test]
+async fn a_pit_without_the_write_scope_gets_ghls_401() {
+    let h = Harness::start().await;
+    let created = h
+        .control(
+            Method::POST,
+            "/pits",
+            Some(json!({"location_id": h.location(0), "scopes": ["contacts.readonly"]})),
+        )
+        .await;
+    let read_only = h.client_with_token(created["pit"].as_str().unwrap());
+    let error = read_only
+        .create_contact(&contact(&h.location(0)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            GhlError::Unauthorized {
+                reason: UnauthorizedReason::MissingScope,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        read_only
+            .custom_fields(&h.location(0), None)
+            .await
+            .is_err_and(|e| matches!(
+                e,
+                GhlError::Unauthorized {
+                    reason: UnauthorizedReason::MissingScope,
+                    ..
+                }
+            ))
+    );
+    h.assert_log_matches_spec().await;
 }

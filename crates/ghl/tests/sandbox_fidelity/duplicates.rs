@@ -94,6 +94,7 @@ async fn create_of_an_existing_contact_gives_the_duplicate_error_with_its_id() {
         .await
         .unwrap();
     assert_ne!(twin.id, first.id);
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -148,6 +149,7 @@ async fn upsert_follows_the_location_order_and_drops_the_identifier_of_another_c
     let phone_first = upsert(Some(email("eve")), Some("+15550002222")).await;
     assert_eq!(phone_first.contact.id, by_phone.contact.id);
     assert_eq!(phone_first.contact.email, None);
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -174,6 +176,7 @@ async fn create_new_if_duplicate_allowed_only_works_where_duplicates_are_allowed
     let third = ghl.upsert_contact(&request).await.unwrap().into_inner();
     assert!(third.created);
     assert_ne!(third.contact.id, first.contact.id);
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -236,4 +239,33 @@ async fn validation_errors_keep_every_message() {
             .all(|k| !k.starts_with("GET /contacts")),
         "{counts}"
     );
+    h.assert_log_matches_spec().await;
+}
+
+#[tokio::test]
+async fn a_seed_with_a_duplicate_keeps_nothing() {
+    let h = Harness::start().await;
+    let response = h
+        .http
+        .post(format!("{}/_sandbox/seed", h.sandbox.url()))
+        .json(&json!({"location_id": h.location(0), "contacts": [
+            {"email": email("s1")}, {"email": email("s2")}, {"email": email("s1")}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(h.state(0).await["contacts"].as_array().unwrap().is_empty());
+    let empty_order = h
+        .http
+        .patch(format!(
+            "{}/_sandbox/locations/{}/settings",
+            h.sandbox.url(),
+            h.location(0)
+        ))
+        .json(&json!({"dedupe_order": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty_order.status(), 400);
 }

@@ -53,6 +53,7 @@ async fn list_stream_returns_every_contact_once_and_carries_location_on_every_pa
             .unwrap()
             .contains(&format!("locationId={}", h.location(0)))
     }));
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -81,6 +82,7 @@ async fn search_stream_follows_search_after_with_filters_and_sort() {
         .collect();
     expected.reverse();
     assert_eq!(emails, expected);
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -110,4 +112,46 @@ async fn search_refuses_page_paging_past_ten_thousand_and_bodies_without_page_li
         .await
         .unwrap();
     assert_eq!(response.status(), 422);
+    h.assert_log_matches_spec().await;
+}
+
+/// Contacts made at the same moment by concurrent calls: the cursor still visits each once.
+#[tokio::test]
+async fn concurrent_creates_are_each_listed_once() {
+    let h = Harness::start().await;
+    let mut creates = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let client = h.client(0);
+        let location = h.location(0);
+        creates.spawn(async move {
+            let request = ghl::contacts::CreateContact {
+                location_id: location,
+                fields: ghl::contacts::ContactFields {
+                    email: Some(email(&format!("c{i}"))),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            client.create_contact(&request).await.unwrap().id.clone()
+        });
+    }
+    let mut created = Vec::new();
+    while let Some(id) = creates.join_next().await {
+        created.push(id.unwrap());
+    }
+    let listed: Vec<_> = h
+        .client(0)
+        .list_contacts_stream(ListContacts {
+            location_id: h.location(0),
+            limit: Some(7),
+            ..Default::default()
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    let mut listed: Vec<_> = listed.into_iter().map(|c| c.id).collect();
+    listed.sort();
+    created.sort();
+    assert_eq!(listed, created);
+    h.assert_log_matches_spec().await;
 }

@@ -46,6 +46,7 @@ async fn the_burst_budget_gives_429_with_the_wait_and_reopens_after_the_interval
     h.control(Method::POST, "/clock/advance", Some(json!({"ms": 2_000})))
         .await;
     assert!(client.custom_fields(&loc, None).await.is_ok());
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -70,6 +71,7 @@ async fn the_daily_budget_is_reported_as_daily() {
         ),
         "{error:?}"
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -82,4 +84,5 @@ async fn with_limits_off_nothing_is_refused_but_headers_still_come() {
         let ok = client.custom_fields(&h.location(0), None).await.unwrap();
         assert_eq!(ok.rate_limit.max, Some(2));
     }
+    h.assert_log_matches_spec().await;
 }

@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use ghl::{ClientConfig, GhlClient, StaticToken};
 use sandbox::{RunningSandbox, SandboxConfig};
+use std::collections::BTreeSet;
+
+use ghl_spec::SpecCheck;
 use serde_json::Value;
 
 pub struct Harness {
@@ -117,6 +120,52 @@ impl Harness {
     pub fn app(&self) -> ghl::oauth::ClientCredentials {
         let info = self.sandbox.info();
         ghl::oauth::ClientCredentials::new(info.client_id.clone(), info.client_secret.clone())
+    }
+}
+
+impl Harness {
+    /// Checks every request the client sent and every answer the sandbox gave against GHL's
+    /// spec (with the live exceptions), and returns the operations seen answering 2xx.
+    pub async fn assert_log_matches_spec(&self) -> BTreeSet<(String, String)> {
+        let spec = SpecCheck::load().unwrap();
+        let log = self.requests().await;
+        let mut failures = Vec::new();
+        let mut succeeded = BTreeSet::new();
+        for entry in log["requests"].as_array().unwrap() {
+            let method = entry["method"].as_str().unwrap();
+            let route = entry["route"].as_str().unwrap();
+            let Some(path) = spec.spec_path(method, route) else {
+                continue;
+            };
+            let status = entry["status"].as_u64().unwrap() as u16;
+            let fault = entry["fault"].as_str();
+            if matches!(fault, Some("dropped" | "dropped_after_apply")) {
+                continue; // no answer was sent
+            }
+            // Requests: those the client sent (tests also send malformed ones on purpose).
+            let from_client = entry["user_agent"]
+                .as_str()
+                .is_some_and(|ua| ua.starts_with("nifty-ghl/"));
+            let request_body = entry.get("request_body").filter(|b| !b.is_null());
+            if from_client && let Err(errors) = spec.check_request(method, &path, request_body) {
+                failures.push(format!("request {method} {path}: {errors:?}"));
+            }
+            let body = entry.get("response_body").cloned().unwrap_or(Value::Null);
+            if let Err(errors) = spec.check_response(method, &path, status, &body) {
+                failures.push(format!(
+                    "response {status} {method} {path}: {errors:?}\n  body: {body}"
+                ));
+            }
+            if (200..300).contains(&status) {
+                succeeded.insert((method.to_owned(), path));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "bodies that do not match the spec:\n{}",
+            failures.join("\n")
+        );
+        succeeded
     }
 }
 

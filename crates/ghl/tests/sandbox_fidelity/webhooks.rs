@@ -143,6 +143,7 @@ async fn events_are_signed_over_the_raw_body_and_shaped_like_ghl() {
         "live TaskCreate has no contactId (highlevel-api-docs#332)"
     );
     assert_eq!(bodies[2]["tags"], json!(["hot"]));
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -208,6 +209,7 @@ async fn deliveries_are_retried_only_after_a_429() {
         states.contains(&(failing_url, "failed".into(), 1)),
         "{states:?}"
     );
+    h.assert_log_matches_spec().await;
 }
 
 #[tokio::test]
@@ -316,7 +318,7 @@ async fn every_contact_note_and_task_event_fires_when_ghl_fires_it() {
         kinds, expected,
         "no TaskUpdate exists in GHL, so the task rename sent nothing"
     );
-    assert!(received.len() >= 10);
+    assert_eq!(received.len(), 10);
     let dnd_event = receiver
         .lock()
         .unwrap()
@@ -327,4 +329,5 @@ async fn every_contact_note_and_task_event_fires_when_ghl_fires_it() {
         .unwrap();
     assert_eq!(dnd_event["dnd"], true);
     assert!(dnd_event.get("dndSettings").is_some());
+    h.assert_log_matches_spec().await;
 }

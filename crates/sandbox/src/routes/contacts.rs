@@ -8,14 +8,11 @@ use serde_json::json;
 
 use super::{AppState, Params, number_param, reply, required_param};
 use crate::api_error::ApiError;
-use crate::auth::Caller;
+use crate::auth::{CONTACTS_READ as READ, CONTACTS_WRITE as WRITE, Caller};
 use crate::checker::parse_json;
 use crate::dto::{ContactDto, contact_input};
 use crate::views;
 use crate::world::queries::ListQuery;
-
-const READ: &str = "contacts.readonly";
-const WRITE: &str = "contacts.write";
 
 pub async fn get(
     State(state): State<AppState>,
@@ -108,7 +105,7 @@ pub async fn list(
     };
     let query = ListQuery {
         query: params.get("query").cloned(),
-        limit: number_param(&params, "limit", 20, 100)?.max(1),
+        limit: number_param(&params, "limit", 20, (1, 100))?,
         start_after_id: params.get("startAfterId").cloned(),
         start_after,
     };
@@ -168,8 +165,8 @@ pub async fn business_contacts(
 ) -> Result<Response, ApiError> {
     caller.require(READ)?;
     let location = caller.location_matching(required_param(&params, "locationId")?)?;
-    let limit = number_param(&params, "limit", 25, 100)?;
-    let skip = number_param(&params, "skip", 0, usize::MAX)?;
+    let limit = number_param(&params, "limit", 25, (1, 100))?;
+    let skip = number_param(&params, "skip", 0, (0, usize::MAX))?;
     let page = state.world.lock().business_contacts(
         location,
         &business_id,

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/_sandbox/clock/advance", post(advance_clock))
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/tokens/revoke-refresh", post(revoke_refresh))
+        .route("/_sandbox/pits", post(create_pit))
         .route("/_sandbox/oauth/refresh-tokens", get(refresh_history))
         .route("/_sandbox/webhooks", get(webhooks).post(subscribe))
         .route("/_sandbox/webhooks/{id}", delete(unsubscribe))
@@ -110,7 +111,16 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Response, Ap
     let seeded = state.mutate(|world, ctx| {
         let mut contact_ids = Vec::new();
         for input in &inputs {
-            contact_ids.push(world.create_contact(&location_id, input, ctx)?.id);
+            match world.create_contact(&location_id, input, ctx) {
+                Ok(contact) => contact_ids.push(contact.id),
+                Err(error) => {
+                    // All or nothing: take back the contacts this seed made.
+                    for id in &contact_ids {
+                        world.delete_contact(&location_id, id, ctx)?;
+                    }
+                    return Err(error);
+                }
+            }
         }
         let location = world.location_mut(&location_id)?;
         let mut business_ids = Vec::new();
@@ -246,6 +256,12 @@ async fn location_settings(
     merge(&mut merged, &patch);
     let updated: LocationSettings = serde_json::from_value(merged)
         .map_err(|e| bad(format!("invalid location settings: {e}")))?;
+    let order = &updated.dedupe_order;
+    if order.is_empty() || order.len() > 2 || (order.len() == 2 && order[0] == order[1]) {
+        return Err(bad(
+            "dedupe_order must name email, phone or both, each once, in priority order",
+        ));
+    }
     location.settings = updated;
     reply(StatusCode::OK, json!(location.settings))
 }
@@ -268,7 +284,12 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Res
     if ms < 0 {
         return Err(bad("the clock only moves forward: ms must be 0 or more"));
     }
-    state.clock.advance_ms(ms);
+    if !state.clock.advance_ms(ms) {
+        return Err(bad(format!(
+            "the clock can move at most {} ms ahead of real time in all",
+            crate::clock::MAX_OFFSET_MS
+        )));
+    }
     clock(State(state)).await
 }
 
@@ -296,6 +317,34 @@ async fn revoke_refresh(State(state): State<AppState>, body: Bytes) -> Result<Re
         .lock()
         .revoke_refresh_tokens(filter.location_id.as_deref());
     reply(StatusCode::OK, json!({"revoked": revoked}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PitRequest {
+    location_id: String,
+    scopes: Vec<String>,
+}
+
+/// Makes another Private Integration Token for a location with the scopes given (to test a
+/// token that lacks one). The answer holds the token: sandbox credentials only.
+async fn create_pit(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let request: PitRequest = parse(&body)?;
+    if !state.location_ids().contains(&request.location_id) {
+        return Err(bad(format!("unknown location {}", request.location_id)));
+    }
+    let pit = format!("pit-{}", state.ids.uuid());
+    state.tokens.lock().add_pit(
+        &pit,
+        &request.location_id,
+        &state.company_id,
+        state.ids.uuid(),
+        request.scopes.clone(),
+    );
+    reply(
+        StatusCode::CREATED,
+        json!({"pit": pit, "location_id": request.location_id, "scopes": request.scopes}),
+    )
 }
 
 async fn refresh_history(State(state): State<AppState>) -> Result<Response, ApiError> {

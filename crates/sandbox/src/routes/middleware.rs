@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::clock::iso_millis;
 use crate::rate_limit::RateLimiter;
 use crate::request_log::{RequestRecord, body_for_log};
+use crate::settings::Faults;
 use crate::state::SandboxState;
 
 /// The `Version` every contacts and locations call must carry.
@@ -56,49 +57,20 @@ pub async fn log_and_inject_faults(
     let user_agent = header_text(request.headers(), http::header::USER_AGENT);
 
     let (parts, body) = request.into_parts();
-    let body = match to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return ApiError::BadRequest("request entity too large".into()).into_response();
+    let (request, request_body) = match to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => {
+            let logged = record_bodies
+                .then(|| logged_request_body(content_type.as_deref(), &bytes))
+                .flatten();
+            (Some(Request::from_parts(parts, Body::from(bytes))), logged)
         }
+        Err(_) => (None, None),
     };
-    let request_body = record_bodies
-        .then(|| logged_request_body(content_type.as_deref(), &body))
-        .flatten();
-    let request = Request::from_parts(parts, Body::from(body));
 
     let mut fault = None;
-    let mut response = if is_api {
-        if faults.latency_ms > 0 || faults.latency_jitter_ms > 0 {
-            let jitter = state.ids.below(faults.latency_jitter_ms + 1);
-            tokio::time::sleep(Duration::from_millis(faults.latency_ms + jitter)).await;
-        }
-        if take_forced_429(&state) {
-            fault = Some("forced_429");
-            let limits = state.settings.read().rate_limit.clone();
-            let mut response = ApiError::TooManyRequests.into_response();
-            RateLimiter::exhausted(&limits).write_headers(response.headers_mut());
-            response
-        } else if chance(&state, faults.drop_rate) {
-            fault = Some("dropped");
-            dropped()
-        } else if chance(&state, faults.error_rate) {
-            fault = Some("server_error");
-            server_error(&state, &[500, 502, 503])
-        } else {
-            let response = next.run(request).await;
-            if chance(&state, faults.drop_after_apply_rate) {
-                fault = Some("dropped_after_apply");
-                dropped()
-            } else if chance(&state, faults.error_after_apply_rate) {
-                fault = Some("server_error_after_apply");
-                server_error(&state, &[500, 502])
-            } else {
-                response
-            }
-        }
-    } else {
-        next.run(request).await
+    let mut response = match request {
+        Some(request) => answer(&state, request, next, is_api, &faults, &mut fault).await,
+        None => payload_too_large(),
     };
 
     let status = response.status().as_u16();
@@ -106,7 +78,12 @@ pub async fn log_and_inject_faults(
     {
         let (parts, body) = response.into_parts();
         let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-        let logged = body_for_log(&bytes);
+        let mut logged = body_for_log(&bytes);
+        if path.starts_with("/oauth/")
+            && let Some(body) = logged.as_mut()
+        {
+            redact_tokens(body);
+        }
         response = Response::from_parts(parts, Body::from(bytes));
         logged
     } else {
@@ -133,11 +110,79 @@ pub async fn log_and_inject_faults(
     response
 }
 
+/// Tokens the OAuth endpoints hand out are kept out of the request log.
+fn redact_tokens(body: &mut Value) {
+    if let Some(fields) = body.as_object_mut() {
+        for key in ["access_token", "refresh_token"] {
+            if let Some(value) = fields.get_mut(key) {
+                *value = Value::String("[redacted]".into());
+            }
+        }
+    }
+}
+
+fn payload_too_large() -> Response {
+    let body = serde_json::json!({"statusCode": 413, "message": "request entity too large", "error": "Payload Too Large"});
+    (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
+}
+
 fn header_text(headers: &http::HeaderMap, name: http::header::HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The answer to one request, with the faults the settings ask for applied to API requests.
+async fn answer(
+    state: &SandboxState,
+    request: Request,
+    next: Next,
+    is_api: bool,
+    faults: &Faults,
+    fault: &mut Option<&'static str>,
+) -> Response {
+    if !is_api {
+        return next.run(request).await;
+    }
+    if faults.latency_ms > 0 || faults.latency_jitter_ms > 0 {
+        let jitter = state.ids.below(faults.latency_jitter_ms.saturating_add(1));
+        tokio::time::sleep(Duration::from_millis(
+            faults.latency_ms.saturating_add(jitter),
+        ))
+        .await;
+    }
+    if take_forced_429(state) {
+        *fault = Some("forced_429");
+        let limits = state.settings.read().rate_limit.clone();
+        let mut response = ApiError::TooManyRequests.into_response();
+        RateLimiter::exhausted(&limits).write_headers(response.headers_mut());
+        response
+    } else if chance(state, faults.drop_rate) {
+        *fault = Some("dropped");
+        dropped()
+    } else if chance(state, faults.error_rate) {
+        *fault = Some("server_error");
+        server_error(state, &[500, 502, 503])
+    } else {
+        let response = next.run(request).await;
+        if chance(state, faults.drop_after_apply_rate) {
+            *fault = Some("dropped_after_apply");
+            dropped()
+        } else if chance(state, faults.error_after_apply_rate) {
+            *fault = Some("server_error_after_apply");
+            server_error(state, &[500, 502])
+        } else if response.status().is_success()
+            && chance(state, faults.unprocessable_after_apply_rate)
+        {
+            // GHL has answered 422 to creates it had made (highlevel-api-docs#64).
+            *fault = Some("unprocessable_after_apply");
+            ApiError::Unprocessable(vec!["The request could not be processed".into()])
+                .into_response()
+        } else {
+            response
+        }
+    }
 }
 
 /// Form bodies (the OAuth token call) are logged with their secrets replaced.
@@ -209,22 +254,19 @@ pub async fn authenticate(
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    match request
-        .headers()
-        .get("version")
-        .map(|v| v.to_str().unwrap_or_default())
-    {
-        Some(API_VERSION) => {}
-        Some(_) => return ApiError::BadRequest("version header is invalid".into()).into_response(),
-        None => return ApiError::BadRequest("version header was not found".into()).into_response(),
-    }
     let limits = state.settings.read().rate_limit.clone();
     let verdict = state.limiter.check(caller.budget_key(), now_ms, &limits);
-    let mut response = if verdict.allowed {
-        request.extensions_mut().insert(caller);
-        next.run(request).await
-    } else {
-        ApiError::TooManyRequests.into_response()
+    let version = header_text(request.headers(), http::HeaderName::from_static("version"));
+    let mut response = match (verdict.allowed, version.as_deref()) {
+        (false, _) => ApiError::TooManyRequests.into_response(),
+        (true, None) => ApiError::BadRequest("version header was not found".into()).into_response(),
+        (true, Some(version)) if version != API_VERSION => {
+            ApiError::BadRequest("version header is invalid".into()).into_response()
+        }
+        (true, Some(_)) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
     };
     verdict.write_headers(response.headers_mut());
     response

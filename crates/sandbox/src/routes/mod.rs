@@ -141,23 +141,26 @@ pub fn required_param<'a>(params: &'a Params, name: &'static str) -> Result<&'a 
     }
 }
 
-/// An optional whole-number query parameter within `range`.
+/// An optional whole-number query parameter from `min` to `max`.
 pub fn number_param(
     params: &Params,
     name: &'static str,
     default: usize,
-    max: usize,
+    (min, max): (usize, usize),
 ) -> Result<usize, ApiError> {
-    match params.get(name) {
-        None => Ok(default),
-        Some(raw) => match raw.trim().parse::<usize>() {
-            Ok(n) if n <= max => Ok(n),
-            Ok(_) => Err(ApiError::Unprocessable(vec![format!(
-                "{name} must not be greater than {max}"
-            )])),
-            Err(_) => Err(ApiError::Unprocessable(vec![format!(
-                "{name} must be a number conforming to the specified constraints"
-            )])),
-        },
+    let Some(raw) = params.get(name) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        Ok(n) if n < min => Err(ApiError::Unprocessable(vec![format!(
+            "{name} must not be less than {min}"
+        )])),
+        Ok(_) => Err(ApiError::Unprocessable(vec![format!(
+            "{name} must not be greater than {max}"
+        )])),
+        Err(_) => Err(ApiError::Unprocessable(vec![format!(
+            "{name} must be a number conforming to the specified constraints"
+        )])),
     }
 }

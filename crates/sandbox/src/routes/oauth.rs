@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::{AppState, Params, reply};
 use crate::api_error::ApiError;
-use crate::auth::{AuthorizeRequest, Caller, Issued, Issuer, TokenKind, UserType};
+use crate::auth::{
+    AUTH_CLASS_MESSAGE, AuthorizeRequest, Caller, Issued, Issuer, TokenKind, UserType,
+};
 
 /// `GET /oauth/chooselocation` (and `/v2/…`). A real GHL shows a location picker; the sandbox
 /// approves at once and redirects with a code. Sandbox-only parameters: `location_id` picks
@@ -189,9 +191,7 @@ pub async fn location_token(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     if caller.kind != TokenKind::Company {
-        return Err(ApiError::Unauthorized(
-            "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.".into(),
-        ));
+        return Err(ApiError::Unauthorized(AUTH_CLASS_MESSAGE.into()));
     }
     caller.require("oauth.write")?;
     let form: Params = serde_urlencoded::from_bytes(&body).map_err(|_| {

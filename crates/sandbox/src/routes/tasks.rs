@@ -8,13 +8,10 @@ use serde_json::{Value, json};
 
 use super::{AppState, reply};
 use crate::api_error::ApiError;
-use crate::auth::Caller;
+use crate::auth::{CONTACTS_READ as READ, CONTACTS_WRITE as WRITE, Caller};
 use crate::checker::{Checker, parse_json};
 use crate::dto::{TaskInput, task_input};
 use crate::views;
-
-const READ: &str = "contacts.readonly";
-const WRITE: &str = "contacts.write";
 
 pub async fn list(
     State(state): State<AppState>,

@@ -23,6 +23,8 @@ pub struct Event {
     pub location_id: String,
     pub kind: &'static str,
     pub body: Value,
+    /// When the change happened: the webhook's `timestamp`.
+    pub at: DateTime<Utc>,
 }
 
 /// What an operation needs besides the world: the time, fresh ids, and where events go.
@@ -50,6 +52,7 @@ impl<'a> Ctx<'a> {
             location_id: location_id.to_owned(),
             kind,
             body,
+            at: self.now,
         });
     }
 }

@@ -47,20 +47,23 @@ impl World {
             .collect();
         matching.sort_by(|a, b| a.date_added.cmp(&b.date_added).then(a.id.cmp(&b.id)));
         let total = matching.len();
-        let cursor = match (&query.start_after_id, query.start_after) {
-            (Some(id), Some(at)) => Some((at, id.clone())),
-            (Some(id), None) => location
-                .contacts
-                .get(id)
-                .map(|c| (c.date_added.timestamp_millis(), id.clone())),
-            (None, Some(at)) => Some((at, String::new())),
-            (None, None) => None,
+        let position = |c: &Contact| (c.date_added.timestamp_millis(), c.id.clone());
+        let start = match (&query.start_after_id, query.start_after) {
+            (Some(id), at) => {
+                let at = match (at, location.contacts.get(id)) {
+                    (Some(at), _) => at,
+                    (None, Some(contact)) => contact.date_added.timestamp_millis(),
+                    (None, None) => {
+                        return Err(ApiError::BadRequest(format!(
+                            "startAfterId {id} is not a contact of this location"
+                        )));
+                    }
+                };
+                matching.partition_point(|c| position(c) <= (at, id.clone()))
+            }
+            (None, Some(at)) => matching.partition_point(|c| c.date_added.timestamp_millis() <= at),
+            (None, None) => 0,
         };
-        let start = cursor.map_or(0, |(at, id)| {
-            matching.partition_point(|c| {
-                (c.date_added.timestamp_millis(), c.id.as_str()) <= (at, id.as_str())
-            })
-        });
         let page: Vec<&Contact> = matching
             .iter()
             .skip(start)
@@ -125,6 +128,7 @@ impl World {
                 hits.partition_point(|(key, _)| search.compare(key, cursor) != Ordering::Greater)
             }
             None => {
+                // page ≤ 10,000 and pageLimit ≤ 500 were checked: no overflow.
                 let start = (search.page - 1) * search.page_limit;
                 if start + search.page_limit > PAGE_PAGING_LIMIT {
                     return Err(ApiError::BadRequest(format!(
@@ -299,7 +303,18 @@ impl SearchRequest {
                 None
             }
         };
-        let page = check.number("page");
+        let page = match check.number("page") {
+            Some(p) if (1.0..=PAGE_PAGING_LIMIT as f64).contains(&p) && p.fract() == 0.0 => {
+                Some(p as usize)
+            }
+            Some(_) => {
+                check.complain(format!(
+                    "page must be a whole number from 1 to {PAGE_PAGING_LIMIT}"
+                ));
+                None
+            }
+            None => None,
+        };
         let search_after = check.array("searchAfter").cloned();
         let query = check.string("query", false).flatten();
         let raw_filters = check.array("filters").cloned().unwrap_or_default();
@@ -339,7 +354,7 @@ impl SearchRequest {
         }
         Ok(Self {
             location_id: location_id.unwrap_or_default(),
-            page: page.map_or(1, |p| p.max(1.0) as usize),
+            page: page.unwrap_or(1),
             page_limit: page_limit.unwrap_or(20),
             search_after,
             query,
