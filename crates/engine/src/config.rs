@@ -1,0 +1,313 @@
+//! One typed configuration: built-in defaults, then `nifty-ghl.toml` (if present), then
+//! `NIFTY_GHL_*` environment variables, validated once. Nothing else reads the environment.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_CONFIG_FILE: &str = "nifty-ghl.toml";
+pub const DEFAULT_SCOPES: [&str; 2] = ["contacts.readonly", "contacts.write"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("{path}: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: String, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` (the default, `./nifty-ghl.db`) or `postgres://…`.
+    pub database_url: String,
+    /// Where the master key lives, unless `NIFTY_GHL_MASTER_KEY` holds it.
+    pub master_key_file: PathBuf,
+    pub ghl: GhlSettings,
+    pub server: ServerSettings,
+    pub refresh: RefreshSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GhlSettings {
+    /// The API: production, staging, or a sandbox.
+    pub base_url: String,
+    /// Where users approve the app (the white-label host is `https://marketplace.leadconnectorhq.com`).
+    pub marketplace_url: String,
+    /// The marketplace app's client id (its secret is kept in the vault).
+    pub client_id: Option<String>,
+    /// Where GHL sends the user back after approval: `nifty-ghl serve`'s `/oauth/callback`.
+    pub redirect_uri: String,
+    /// Scopes asked for by default.
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address `nifty-ghl serve` listens on.
+    pub listen: String,
+}
+
+/// When tokens are refreshed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefreshSettings {
+    /// Refresh an access token this long before it expires.
+    pub early_secs: u64,
+    /// Refresh idle connections at least this often, so no refresh token ages out.
+    pub keepalive_secs: u64,
+    /// How long one process may hold a connection's refresh before another may take over.
+    pub lease_secs: u64,
+    /// How often `serve` looks for connections to refresh.
+    pub check_every_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://nifty-ghl.db".into(),
+            master_key_file: PathBuf::from("nifty-ghl.key"),
+            ghl: GhlSettings::default(),
+            server: ServerSettings::default(),
+            refresh: RefreshSettings::default(),
+        }
+    }
+}
+
+impl Default for GhlSettings {
+    fn default() -> Self {
+        Self {
+            base_url: ghl::PRODUCTION_BASE_URL.into(),
+            marketplace_url: "https://marketplace.gohighlevel.com".into(),
+            client_id: None,
+            redirect_uri: "http://127.0.0.1:8788/oauth/callback".into(),
+            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8788".into(),
+        }
+    }
+}
+
+impl Default for RefreshSettings {
+    fn default() -> Self {
+        Self {
+            early_secs: 15 * 60,
+            keepalive_secs: 24 * 60 * 60,
+            lease_secs: 60,
+            check_every_secs: 60,
+        }
+    }
+}
+
+impl RefreshSettings {
+    pub fn early(&self) -> Duration {
+        Duration::from_secs(self.early_secs)
+    }
+
+    pub fn keepalive(&self) -> Duration {
+        Duration::from_secs(self.keepalive_secs)
+    }
+
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs)
+    }
+}
+
+/// The `NIFTY_GHL_*` variables and the setting each overrides.
+pub const ENVIRONMENT: [(&str, &str); 7] = [
+    ("NIFTY_GHL_DATABASE_URL", "database_url"),
+    ("NIFTY_GHL_MASTER_KEY_FILE", "master_key_file"),
+    ("NIFTY_GHL_GHL_BASE_URL", "ghl.base_url"),
+    ("NIFTY_GHL_MARKETPLACE_URL", "ghl.marketplace_url"),
+    ("NIFTY_GHL_CLIENT_ID", "ghl.client_id"),
+    ("NIFTY_GHL_REDIRECT_URI", "ghl.redirect_uri"),
+    ("NIFTY_GHL_LISTEN", "server.listen"),
+];
+
+impl Config {
+    /// Defaults, then the file at `path` if it exists, then the environment; validated.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_with(path, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Config::load`], reading variables through `env` (tests pass their own).
+    pub fn load_with(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str::<Config>(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        for (variable, _) in ENVIRONMENT {
+            let Some(value) = env(variable).filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            match variable {
+                "NIFTY_GHL_DATABASE_URL" => config.database_url = value,
+                "NIFTY_GHL_MASTER_KEY_FILE" => config.master_key_file = PathBuf::from(value),
+                "NIFTY_GHL_GHL_BASE_URL" => config.ghl.base_url = value,
+                "NIFTY_GHL_MARKETPLACE_URL" => config.ghl.marketplace_url = value,
+                "NIFTY_GHL_CLIENT_ID" => config.ghl.client_id = Some(value),
+                "NIFTY_GHL_REDIRECT_URI" => config.ghl.redirect_uri = value,
+                "NIFTY_GHL_LISTEN" => config.server.listen = value,
+                _ => {}
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |name: &str, reason: String| ConfigError::Invalid {
+            name: name.to_owned(),
+            reason,
+        };
+        for (name, value) in [
+            ("ghl.base_url", &self.ghl.base_url),
+            ("ghl.marketplace_url", &self.ghl.marketplace_url),
+            ("ghl.redirect_uri", &self.ghl.redirect_uri),
+        ] {
+            let url = url::Url::parse(value)
+                .map_err(|e| invalid(name, format!("{value:?} is not a URL ({e})")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid(
+                    name,
+                    format!("{value:?} must be an http or https URL"),
+                ));
+            }
+        }
+        if self.ghl.scopes.is_empty() {
+            return Err(invalid("ghl.scopes", "ask for at least one scope".into()));
+        }
+        self.server
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| {
+                invalid(
+                    "server.listen",
+                    format!(
+                        "{:?} is not an address like 127.0.0.1:8788",
+                        self.server.listen
+                    ),
+                )
+            })?;
+        let refresh = &self.refresh;
+        if refresh.early_secs == 0 || refresh.lease_secs == 0 || refresh.check_every_secs == 0 {
+            return Err(invalid(
+                "refresh",
+                "early_secs, lease_secs and check_every_secs must be above 0".into(),
+            ));
+        }
+        if refresh.keepalive_secs < refresh.early_secs {
+            return Err(invalid(
+                "refresh.keepalive_secs",
+                "must be at least refresh.early_secs".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The file `nifty-ghl init` writes: the settings a user is likely to change, commented.
+    pub fn starter_file(&self) -> String {
+        let client_id = match &self.ghl.client_id {
+            Some(id) => format!("client_id = {}", toml_string(id)),
+            None => "# client_id = \"<your marketplace app's client id>\"".into(),
+        };
+        format!(
+            "# nifty-ghl configuration. Every setting can also come from a NIFTY_GHL_* variable.\n\
+             database_url = {}\n\
+             master_key_file = {}\n\n\
+             [ghl]\n\
+             base_url = {}\n\
+             marketplace_url = {}\n\
+             {client_id}\n\
+             redirect_uri = {}\n\
+             scopes = [{}]\n\n\
+             [server]\n\
+             listen = {}\n\n\
+             [refresh]\n\
+             early_secs = {}\n\
+             keepalive_secs = {}\n",
+            toml_string(&self.database_url),
+            toml_string(&self.master_key_file.display().to_string()),
+            toml_string(&self.ghl.base_url),
+            toml_string(&self.ghl.marketplace_url),
+            toml_string(&self.ghl.redirect_uri),
+            self.ghl
+                .scopes
+                .iter()
+                .map(|s| toml_string(s))
+                .collect::<Vec<_>>()
+                .join(", "),
+            toml_string(&self.server.listen),
+            self.refresh.early_secs,
+            self.refresh.keepalive_secs,
+        )
+    }
+}
+
+fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nifty-ghl.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"sqlite://x.db\"\n[ghl]\nclient_id = \"abc-123\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "NIFTY_GHL_LISTEN").then(|| "127.0.0.1:9999".to_owned());
+        let config = Config::load_with(&path, env).unwrap();
+        assert_eq!(config.database_url, "sqlite://x.db");
+        assert_eq!(config.ghl.client_id.as_deref(), Some("abc-123"));
+        assert_eq!(config.server.listen, "127.0.0.1:9999");
+        assert_eq!(config.refresh.early_secs, 900);
+    }
+
+    #[test]
+    fn bad_files_and_values_say_what_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nifty-ghl.toml");
+        std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
+        let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
+        assert!(error.contains("databse_url"), "{error}");
+        std::fs::write(&path, "[server]\nlisten = \"everywhere\"\n").unwrap();
+        let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
+        assert!(error.contains("server.listen"), "{error}");
+    }
+
+    #[test]
+    fn the_starter_file_reads_back_as_the_same_config() {
+        let config = Config::default();
+        let parsed: Config = toml::from_str(&config.starter_file()).unwrap();
+        assert_eq!(parsed, config);
+    }
+}

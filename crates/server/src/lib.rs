@@ -1,0 +1,67 @@
+//! nifty-ghl's HTTP surface. Routes translate HTTP to engine calls and back; they hold no
+//! business rules.
+
+mod oauth_pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use engine::Connections;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// What the routes share.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub connections: Arc<Connections>,
+    /// Set after the first successful OAuth callback, for `nifty-ghl connect`'s one-shot
+    /// listener to stop on.
+    pub connected: Option<CancellationToken>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/oauth/callback", get(oauth_pages::callback))
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.connections.vault().store().connections().await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(error) => {
+            tracing::warn!(%error, "not ready: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer",
+            )
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `stop` is cancelled, letting requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+}
+
+/// Binds `address`, with a message that says what to do when it is taken.
+pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(address).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {address}: {e} (is another nifty-ghl running? pick another address)"),
+        )
+    })
+}
