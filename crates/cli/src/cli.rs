@@ -25,6 +25,10 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// The configuration file.
+    #[arg(long, global = true, env = "NIFTY_GHL_CONFIG", default_value = engine::config::DEFAULT_CONFIG_FILE)]
+    pub config: PathBuf,
+
     #[command(flatten)]
     pub api: ApiArgs,
 
@@ -56,6 +60,18 @@ pub struct ApiArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create the configuration file, the master key and the database; store the app's secret.
+    Init(InitArgs),
+    /// Connect a GHL location (or agency) with OAuth, or store a Private Integration Token.
+    Connect(ConnectArgs),
+    /// The stored GHL connections.
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
+    /// The master key that seals tokens at rest.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Run the service: the OAuth callback, health checks, and token keep-alive.
+    Serve,
     /// Run the built-in GHL sandbox: a local, stateful GHL for tests and demos.
     Sandbox(SandboxArgs),
     /// Measure the sandbox under load.
@@ -77,6 +93,85 @@ pub enum Command {
     Appointments(AppointmentsCommand),
     /// The contacts of a business.
     BusinessContacts(BusinessContactsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The marketplace app's client id (written to the configuration file).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Read the app's client secret from this file (it is stored encrypted, never in the config).
+    #[arg(long, conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Read the app's client secret from standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// Database URL for a new configuration file (default: sqlite://nifty-ghl.db).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// GHL API base URL for a new configuration file.
+    #[arg(long = "ghl-base-url", id = "init_ghl_base_url")]
+    pub base_url: Option<String>,
+    /// Marketplace (authorisation) URL for a new configuration file; a white-label host or a sandbox.
+    #[arg(long)]
+    pub marketplace_url: Option<String>,
+    /// OAuth redirect URI for a new configuration file.
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// Ask for read access only (contacts.readonly).
+    #[arg(long, conflicts_with = "scope")]
+    pub read_only: bool,
+    /// A scope to ask for (repeatable); replaces the configured scopes.
+    #[arg(long = "scope")]
+    pub scope: Vec<String>,
+    /// Connect the agency, then mint a token for its locations (see --locations).
+    #[arg(long, conflicts_with = "pit")]
+    pub agency: bool,
+    /// With --agency: `all` approved locations, or a comma-separated list of location ids.
+    #[arg(long, default_value = "all", requires = "agency")]
+    pub locations: String,
+    /// Only print the URL; the callback goes to `nifty-ghl serve`.
+    #[arg(long)]
+    pub no_listen: bool,
+    /// Give up waiting for the approval after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+    /// Store a Private Integration Token instead (read from stdin, or --token-file).
+    #[arg(long)]
+    pub pit: bool,
+    /// With --pit: the location the token belongs to.
+    #[arg(long, requires = "pit")]
+    pub location: Option<String>,
+    /// With --pit: read the token from this file instead of stdin.
+    #[arg(long, requires = "pit")]
+    pub token_file: Option<PathBuf>,
+    /// With --pit: store it without the one read call that proves GHL takes it.
+    #[arg(long, requires = "pit")]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCommand {
+    /// Every connection: location, kind, scopes, token expiry, last refresh, state.
+    List,
+    /// One connection (by connection id or location id).
+    Show { connection: String },
+    /// Make one cheap read call with the connection.
+    Test { connection: String },
+    /// Forget a connection (its tokens are deleted).
+    Remove { connection: String },
+    /// Refresh one connection now, or (without an id) every one that is due.
+    Refresh { connection: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Seal everything under a new master key, without stopping the service.
+    Rotate,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,8 +1,10 @@
 //! `nifty-ghl`: the command line of the NiftyImages ↔ GoHighLevel integration.
 
 mod api;
+mod app;
 mod bench;
 mod cli;
+mod commands;
 mod output;
 mod sandbox_cmd;
 
@@ -27,6 +29,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
+            Command::Init(args) => commands::init::run(&cli.config, args).await,
+            Command::Connect(args) => commands::connect::run(&cli.config, cli.json, args).await,
+            Command::Connections(command) => {
+                commands::connections::run(&cli.config, cli.json, command).await
+            }
+            Command::Keys(command) => commands::keys::run(&cli.config, command).await,
+            Command::Serve => commands::serve::run(&cli.config).await,
             Command::Sandbox(args) => sandbox_cmd::run(args).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Contacts(command) => api::contacts::run(&cli.api, cli.json, command).await,

@@ -46,6 +46,10 @@ pub enum ConnectionError {
         #[source]
         source: GhlError,
     },
+    #[error(
+        "{id} is a Private Integration Token, which GHL does not refresh: rotate it in GHL when needed"
+    )]
+    NotRefreshable { id: String },
     #[error("another nifty-ghl process has been refreshing {id} for too long; try again")]
     LeaseTimeout { id: String },
     #[error(transparent)]
@@ -448,6 +452,16 @@ impl Connections {
             }
         }
         Ok((refreshed, problems))
+    }
+
+    /// Refreshes a connection now, whatever its expiry.
+    pub async fn refresh_now(&self, id: &str) -> Result<Connection, ConnectionError> {
+        let connection = self.load(id).await?;
+        if connection.kind == ConnectionKind::Pit {
+            return Err(ConnectionError::NotRefreshable { id: id.to_owned() });
+        }
+        let current = connection.access_token.expose_secret().to_owned();
+        self.fresh(id, Want::Replace(&current)).await
     }
 
     /// Stores a connection (after an authorisation, or a PIT).

@@ -1,0 +1,7 @@
+//! The commands that run nifty-ghl itself: set-up, connections, keys, the service.
+
+pub mod connect;
+pub mod connections;
+pub mod init;
+pub mod keys;
+pub mod serve;
