@@ -416,3 +416,56 @@ async fn key_rotation_reseals_everything_under_the_new_key() {
         );
     }
 }
+
+/// A running process keeps working while another rotates the key file under it: it reads the
+/// key file again when it meets a value sealed with a key it does not know yet.
+#[tokio::test]
+async fn a_running_vault_follows_a_rotation_made_by_another_process() {
+    for engine in engines().await {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        assert!(store::keyring::create_key_file(&path).unwrap());
+        let running = Vault::open(engine.store.clone(), KeySource::File(path.clone()))
+            .await
+            .unwrap();
+        running
+            .save_connection(
+                location_connection(
+                    "LOCATIONfffffffffff1",
+                    "token-before-rotation",
+                    "refresh-before-rotation",
+                ),
+                1,
+            )
+            .await
+            .unwrap();
+
+        let rotating = Vault::open(engine.store.clone(), KeySource::File(path.clone()))
+            .await
+            .unwrap();
+        let old = store::keyring::read_key_file(&path).unwrap();
+        let new = generate_key().unwrap();
+        let mut both = vec![new.clone()];
+        both.extend(old);
+        store::keyring::write_key_file(&path, &both).unwrap();
+        rotating.reload_keys().unwrap();
+        assert_eq!(rotating.reseal_all().await.unwrap().resealed, 2);
+        store::keyring::write_key_file(&path, &[new]).unwrap();
+
+        let read = running
+            .connection("loc_LOCATIONfffffffffff1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            read.access_token.expose_secret(),
+            "token-before-rotation",
+            "{}",
+            engine.name
+        );
+        assert_eq!(
+            running.keys().ids(),
+            vec![rotating.keys().active().id().to_owned()]
+        );
+    }
+}
