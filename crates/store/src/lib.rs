@@ -7,6 +7,8 @@
 mod cipher;
 pub mod keyring;
 mod postgres;
+pub mod queue;
+mod sql_queue;
 mod sql_store;
 mod sqlite;
 pub mod vault;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use keyring::{KeyRing, KeySource};
+pub use queue::QueueStore;
 pub use vault::Vault;
 
 /// Milliseconds since the Unix epoch.
@@ -122,9 +125,20 @@ pub struct SealedValue {
     pub sealed: String,
 }
 
-/// The storage interface. Both engines pass the same test suite.
+/// The storage interface: the vault's part ([`VaultStore`]) and the pipeline's
+/// ([`QueueStore`]). Both engines pass the same test suite.
+pub trait Store: VaultStore + QueueStore {}
+
+impl<T: VaultStore + QueueStore + ?Sized> Store for T {}
+
+/// Brings every storage method into scope: `use store::prelude::*`.
+pub mod prelude {
+    pub use crate::{QueueStore, Store, VaultStore};
+}
+
+/// Connections, OAuth states, the app's credentials, and key rotation.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait VaultStore: Send + Sync + fmt::Debug {
     fn engine(&self) -> Engine;
 
     async fn app_credentials(&self) -> Result<Option<AppRow>, StoreError>;

@@ -7,9 +7,12 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::queue::{
+    AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
+};
 use crate::{
-    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, Store,
-    StoreError,
+    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, StoreError,
+    VaultStore,
 };
 
 #[derive(Debug, Clone)]
@@ -59,7 +62,7 @@ impl PostgresStore {
 }
 
 /// `?` placeholders become `$1`, `$2`, … (none of the shared statements has a `?` in a literal).
-fn postgres_sql(sql: &'static str) -> sqlx::AssertSqlSafe<String> {
+fn postgres_sql(sql: &str) -> sqlx::AssertSqlSafe<String> {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut number = 0;
     for c in sql.chars() {
@@ -75,3 +78,9 @@ fn postgres_sql(sql: &'static str) -> sqlx::AssertSqlSafe<String> {
 }
 
 crate::sql_store::sql_store_impl!(PostgresStore, Engine::Postgres, postgres_sql);
+crate::sql_queue::sql_queue_impl!(
+    PostgresStore,
+    postgres_sql,
+    "FOR UPDATE SKIP LOCKED",
+    "BEGIN"
+);

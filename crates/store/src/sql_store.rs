@@ -14,7 +14,7 @@ macro_rules! connection_columns {
 macro_rules! sql_store_impl {
     ($store:ty, $engine:expr, $sql:path) => {
         #[async_trait]
-        impl Store for $store {
+        impl VaultStore for $store {
             fn engine(&self) -> Engine {
                 $engine
             }

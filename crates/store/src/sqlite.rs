@@ -8,9 +8,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use async_trait::async_trait;
 
+use crate::queue::{
+    AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
+};
 use crate::{
-    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, Store,
-    StoreError,
+    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, StoreError,
+    VaultStore,
 };
 
 #[derive(Debug, Clone)]
@@ -52,4 +55,10 @@ fn sqlite_sql(sql: &'static str) -> &'static str {
     sql
 }
 
+/// The same, for statements built at run time (lists of values).
+fn sqlite_dynamic(sql: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql.to_owned())
+}
+
 crate::sql_store::sql_store_impl!(SqliteStore, Engine::Sqlite, sqlite_sql);
+crate::sql_queue::sql_queue_impl!(SqliteStore, sqlite_dynamic, "", "BEGIN IMMEDIATE");

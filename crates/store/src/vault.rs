@@ -9,7 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::cipher::{self, CipherError};
 use crate::keyring::{KeyError, KeyRing, KeySource};
-use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, Store, StoreError};
+use crate::prelude::*;
+use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {

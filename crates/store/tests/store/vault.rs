@@ -1,5 +1,4 @@
-//! The same storage and vault tests on both engines: a real SQLite file, and a real PostgreSQL
-//! server (`NIFTY_GHL_TEST_POSTGRES_URL`; skipped, with a note, when it is unset).
+//! The vault on both engines: sealed at rest, wrong keys refused, rotation, leases.
 
 use std::sync::Arc;
 
@@ -8,45 +7,9 @@ use store::keyring::{KeySource, generate_key};
 use store::vault::{
     ConnectionKind, ConnectionState, NewConnection, NewTokens, UserType, VaultError,
 };
-use store::{OAuthStateRow, Store, Vault};
+use store::{OAuthStateRow, Vault};
 
-struct Engine {
-    name: &'static str,
-    store: Arc<dyn Store>,
-    /// The SQLite file, whose bytes a test reads; the directory lives as long as the test.
-    file: Option<(tempfile::TempDir, std::path::PathBuf)>,
-}
-
-async fn engines() -> Vec<Engine> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("nifty-ghl.db");
-    let sqlite = store::open(path.to_str().unwrap()).await.unwrap();
-    let mut engines = vec![Engine {
-        name: "sqlite",
-        store: sqlite,
-        file: Some((dir, path)),
-    }];
-    match std::env::var("NIFTY_GHL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            let schema = format!(
-                "t_{}",
-                generate_key()
-                    .unwrap()
-                    .to_lowercase()
-                    .replace(|c: char| !c.is_ascii_alphanumeric(), "")[..16]
-                    .to_owned()
-            );
-            let postgres = store::open_postgres_schema(&url, &schema).await.unwrap();
-            engines.push(Engine {
-                name: "postgres",
-                store: postgres,
-                file: None,
-            });
-        }
-        _ => eprintln!("skipped PostgreSQL: NIFTY_GHL_TEST_POSTGRES_URL is not set"),
-    }
-    engines
-}
+use crate::support::engines;
 
 fn keys() -> KeySource {
     KeySource::env(generate_key().unwrap())

@@ -1,0 +1,554 @@
+//! The pipeline's SQL, shared by both engines like `sql_store.rs`: [`sql_queue_impl!`] expands
+//! [`crate::QueueStore`] for one engine. `$sql` turns a `?`-placeholder statement into the
+//! engine's form; `$skip_locked` is PostgreSQL's `FOR UPDATE SKIP LOCKED` (SQLite has one
+//! writer at a time and needs none); `$begin` opens a write transaction (`BEGIN IMMEDIATE` on
+//! SQLite, so that two writers never deadlock on a lock upgrade).
+
+/// The columns of a job row, in `JobRow`'s order.
+macro_rules! job_columns {
+    () => {
+        "id, kind, location_id, payload, status, attempts, attempt_base, run_at, locked_by, \
+         lease_expires_at, idempotency_key, entity_key, coalesce_key, event_ids, intent_at, \
+         last_error, dead_request, dead_response, created_at, updated_at"
+    };
+}
+
+/// `?, ?, …` for a list of `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// The `WHERE` conditions of a dead-letter filter (after `status = 'dead'`).
+pub(crate) fn dead_filter_sql(filter: &crate::queue::DeadFilter) -> String {
+    let mut sql = String::from("status = 'dead'");
+    if filter.id.is_some() {
+        sql.push_str(" AND id = ?");
+    }
+    if filter.location_id.is_some() {
+        sql.push_str(" AND location_id = ?");
+    }
+    if filter.kind.is_some() {
+        sql.push_str(" AND kind = ?");
+    }
+    sql
+}
+
+macro_rules! bind_dead_filter {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        if let Some(id) = $filter.id {
+            query = query.bind(id);
+        }
+        if let Some(location) = &$filter.location_id {
+            query = query.bind(location.clone());
+        }
+        if let Some(kind) = &$filter.kind {
+            query = query.bind(kind.clone());
+        }
+        query
+    }};
+}
+
+macro_rules! sql_queue_impl {
+    ($store:ty, $sql:path, $skip_locked:expr, $begin:expr) => {
+        #[async_trait]
+        impl QueueStore for $store {
+            async fn ingest(&self, batch: &[IngestItem], now: Millis) -> Result<Vec<Ingested>, StoreError> {
+                let mut outcomes = Vec::with_capacity(batch.len());
+                let mut tx = self.pool.begin_with($begin).await?;
+                for item in batch {
+                    let event = &item.event;
+                    let inserted = sqlx::query($sql(
+                        "INSERT INTO inbox (id, source, kind, location_id, payload, received_at) \
+                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    ))
+                    .bind(&event.id)
+                    .bind(&event.source)
+                    .bind(&event.kind)
+                    .bind(&event.location_id)
+                    .bind(&event.payload)
+                    .bind(event.received_at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if inserted == 0 {
+                        outcomes.push(Ingested::Duplicate);
+                        continue;
+                    }
+                    for job in &item.jobs {
+                        if let Some(key) = &job.coalesce_key {
+                            let pending: Option<(i64, String, String)> = sqlx::query_as($sql(
+                                "SELECT id, payload, event_ids FROM jobs \
+                                 WHERE coalesce_key = ? AND status = 'pending' ORDER BY id DESC LIMIT 1",
+                            ))
+                            .bind(key)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some((id, payload, event_ids)) = pending {
+                                let mut merged: serde_json::Value = serde_json::from_str(&payload)
+                                    .map_err(|e| StoreError::Corrupt(format!("job {id} payload: {e}")))?;
+                                let newer: serde_json::Value = serde_json::from_str(&job.payload)
+                                    .map_err(|e| StoreError::Corrupt(format!("new job payload: {e}")))?;
+                                $crate::queue::merge_json(&mut merged, &newer);
+                                let mut ids: Vec<String> = serde_json::from_str(&event_ids).unwrap_or_default();
+                                ids.push(job.event_id.clone());
+                                let updated = sqlx::query($sql(
+                                    "UPDATE jobs SET payload = ?, event_ids = ?, updated_at = ? \
+                                     WHERE id = ? AND status = 'pending'",
+                                ))
+                                .bind(merged.to_string())
+                                .bind(serde_json::to_string(&ids).expect("ids serialise"))
+                                .bind(now)
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                                if updated == 1 {
+                                    continue;
+                                }
+                            }
+                        }
+                        sqlx::query($sql(
+                            "INSERT INTO jobs (kind, location_id, payload, status, attempts, run_at, \
+                             idempotency_key, entity_key, coalesce_key, event_ids, created_at, updated_at) \
+                             VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?) \
+                             ON CONFLICT (idempotency_key) DO NOTHING",
+                        ))
+                        .bind(&job.kind)
+                        .bind(&job.location_id)
+                        .bind(&job.payload)
+                        .bind(job.run_at)
+                        .bind(&job.idempotency_key)
+                        .bind(&job.entity_key)
+                        .bind(&job.coalesce_key)
+                        .bind(serde_json::to_string(&[&job.event_id]).expect("ids serialise"))
+                        .bind(now)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    outcomes.push(Ingested::Accepted);
+                }
+                tx.commit().await?;
+                Ok(outcomes)
+            }
+
+            async fn claim_jobs(
+                &self,
+                owner: &str,
+                locations: &[String],
+                now: Millis,
+                lease_until: Millis,
+                limit: i64,
+            ) -> Result<Vec<JobRow>, StoreError> {
+                if locations.is_empty() || limit <= 0 {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "UPDATE jobs SET status = 'running', locked_by = ?, lease_expires_at = ?, \
+                     attempts = attempts + 1, updated_at = ? \
+                     WHERE id IN (SELECT j.id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= ? \
+                     AND j.location_id IN ({}) \
+                     AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.entity_key = j.entity_key \
+                     AND e.id < j.id AND e.status IN ('pending', 'running')) \
+                     ORDER BY j.run_at, j.id LIMIT ? {}) \
+                     RETURNING {}",
+                    $crate::sql_queue::placeholders(locations.len()),
+                    $skip_locked,
+                    $crate::sql_queue::job_columns!(),
+                );
+                let mut query = sqlx::query_as::<_, JobRow>($sql(&sql))
+                    .bind(owner)
+                    .bind(lease_until)
+                    .bind(now)
+                    .bind(now);
+                for location in locations {
+                    query = query.bind(location);
+                }
+                let mut jobs = query.bind(limit).fetch_all(&self.pool).await?;
+                jobs.sort_by_key(|j| (j.run_at, j.id));
+                Ok(jobs)
+            }
+
+            async fn heartbeat_jobs(&self, owner: &str, ids: &[i64], lease_until: Millis) -> Result<(), StoreError> {
+                if ids.is_empty() {
+                    return Ok(());
+                }
+                let sql = format!(
+                    "UPDATE jobs SET lease_expires_at = ? WHERE locked_by = ? AND status = 'running' AND id IN ({})",
+                    $crate::sql_queue::placeholders(ids.len())
+                );
+                let mut query = sqlx::query($sql(&sql)).bind(lease_until).bind(owner);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                query.execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn mark_intent(&self, id: i64, owner: &str, attempt: i64, now: Millis) -> Result<bool, StoreError> {
+                Ok(sqlx::query($sql(
+                    "UPDATE jobs SET intent_at = COALESCE(intent_at, ?), updated_at = ? \
+                     WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                ))
+                .bind(now)
+                .bind(now)
+                .bind(id)
+                .bind(owner)
+                .bind(attempt)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            async fn finish_job(
+                &self,
+                id: i64,
+                owner: &str,
+                attempt: i64,
+                outcome: &JobOutcome,
+                now: Millis,
+            ) -> Result<bool, StoreError> {
+                let query = match outcome {
+                    JobOutcome::Succeeded => sqlx::query($sql(
+                        "UPDATE jobs SET status = 'succeeded', locked_by = NULL, lease_expires_at = NULL, \
+                         last_error = NULL, updated_at = ? \
+                         WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                    ))
+                    .bind(now),
+                    JobOutcome::Retry { run_at, error, spend_attempt } => sqlx::query($sql(
+                        "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
+                         run_at = ?, last_error = ?, attempts = attempts - ?, updated_at = ? \
+                         WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                    ))
+                    .bind(*run_at)
+                    .bind(error.clone())
+                    .bind(i64::from(!*spend_attempt))
+                    .bind(now),
+                    JobOutcome::Dead { error, request, response } => sqlx::query($sql(
+                        "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_expires_at = NULL, \
+                         last_error = ?, dead_request = ?, dead_response = ?, updated_at = ? \
+                         WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                    ))
+                    .bind(error.clone())
+                    .bind(request.clone())
+                    .bind(response.clone())
+                    .bind(now),
+                };
+                Ok(query
+                    .bind(id)
+                    .bind(owner)
+                    .bind(attempt)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                    == 1)
+            }
+
+            async fn requeue_expired(&self, now: Millis) -> Result<u64, StoreError> {
+                Ok(sqlx::query($sql(
+                    "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
+                     last_error = 'the worker stopped answering (lease expired)', updated_at = ? \
+                     WHERE status = 'running' AND lease_expires_at < ?",
+                ))
+                .bind(now)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
+            async fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {
+                Ok(sqlx::query_as($sql(concat!("SELECT ", $crate::sql_queue::job_columns!(), " FROM jobs WHERE id = ?")))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn queue_stats(&self) -> Result<QueueStats, StoreError> {
+                let rows: Vec<(String, i64)> = sqlx::query_as($sql("SELECT status, COUNT(*) FROM jobs GROUP BY status"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut stats = QueueStats::default();
+                for (status, count) in rows {
+                    match status.as_str() {
+                        "pending" => stats.pending = count,
+                        "running" => stats.running = count,
+                        "succeeded" => stats.succeeded = count,
+                        "dead" => stats.dead = count,
+                        _ => {}
+                    }
+                }
+                let oldest: (Option<i64>,) = sqlx::query_as($sql("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'"))
+                    .fetch_one(&self.pool)
+                    .await?;
+                stats.oldest_pending_run_at = oldest.0;
+                Ok(stats)
+            }
+
+            async fn next_run_at(&self, locations: &[String]) -> Result<Option<Millis>, StoreError> {
+                if locations.is_empty() {
+                    return Ok(None);
+                }
+                let sql = format!(
+                    "SELECT MIN(run_at) FROM jobs WHERE status = 'pending' AND location_id IN ({})",
+                    $crate::sql_queue::placeholders(locations.len())
+                );
+                let mut query = sqlx::query_as::<_, (Option<i64>,)>($sql(&sql));
+                for location in locations {
+                    query = query.bind(location);
+                }
+                Ok(query.fetch_one(&self.pool).await?.0)
+            }
+
+            async fn record_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError> {
+                sqlx::query($sql(
+                    "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, calls, error) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ))
+                .bind(attempt.job_id)
+                .bind(attempt.attempt)
+                .bind(&attempt.worker)
+                .bind(attempt.started_at)
+                .bind(attempt.finished_at)
+                .bind(&attempt.outcome)
+                .bind(&attempt.calls)
+                .bind(&attempt.error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn attempts(&self, job_id: Option<i64>, limit: i64) -> Result<Vec<AttemptRow>, StoreError> {
+                let columns = "job_id, attempt, worker, started_at, finished_at, outcome, calls, error";
+                Ok(match job_id {
+                    Some(id) => {
+                        sqlx::query_as($sql(&format!(
+                            "SELECT {columns} FROM job_attempts WHERE job_id = ? ORDER BY attempt LIMIT ?"
+                        )))
+                        .bind(id)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    None => {
+                        let mut rows: Vec<AttemptRow> = sqlx::query_as($sql(&format!(
+                            "SELECT {columns} FROM job_attempts ORDER BY id DESC LIMIT ?"
+                        )))
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?;
+                        rows.reverse();
+                        rows
+                    }
+                })
+            }
+
+            async fn dead_jobs(&self, filter: &DeadFilter, limit: i64) -> Result<Vec<JobRow>, StoreError> {
+                let sql = format!(
+                    "SELECT {} FROM jobs WHERE {} ORDER BY id LIMIT ?",
+                    $crate::sql_queue::job_columns!(),
+                    $crate::sql_queue::dead_filter_sql(filter)
+                );
+                let query = $crate::sql_queue::bind_dead_filter!(sqlx::query_as::<_, JobRow>($sql(&sql)), filter);
+                Ok(query.bind(limit).fetch_all(&self.pool).await?)
+            }
+
+            async fn replay_dead(&self, filter: &DeadFilter, now: Millis) -> Result<u64, StoreError> {
+                let sql = format!(
+                    "UPDATE jobs SET status = 'pending', attempt_base = attempts, run_at = ?, \
+                     intent_at = NULL, dead_request = NULL, dead_response = NULL, updated_at = ? WHERE {}",
+                    $crate::sql_queue::dead_filter_sql(filter)
+                );
+                let query = $crate::sql_queue::bind_dead_filter!(sqlx::query($sql(&sql)).bind(now).bind(now), filter);
+                Ok(query.execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn discard_dead(&self, filter: &DeadFilter, now: Millis) -> Result<u64, StoreError> {
+                let sql = format!(
+                    "UPDATE jobs SET status = 'discarded', updated_at = ? WHERE {}",
+                    $crate::sql_queue::dead_filter_sql(filter)
+                );
+                let query = $crate::sql_queue::bind_dead_filter!(sqlx::query($sql(&sql)).bind(now), filter);
+                Ok(query.execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn identity(&self, location_id: &str, kind: &str, source_id: &str) -> Result<Option<String>, StoreError> {
+                let row: Option<(String,)> = sqlx::query_as($sql(
+                    "SELECT ghl_id FROM identities WHERE location_id = ? AND kind = ? AND source_id = ?",
+                ))
+                .bind(location_id)
+                .bind(kind)
+                .bind(source_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn identity_by_ghl_id(&self, location_id: &str, kind: &str, ghl_id: &str) -> Result<Option<String>, StoreError> {
+                let row: Option<(String,)> = sqlx::query_as($sql(
+                    "SELECT source_id FROM identities WHERE location_id = ? AND kind = ? AND ghl_id = ? LIMIT 1",
+                ))
+                .bind(location_id)
+                .bind(kind)
+                .bind(ghl_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn put_identity(
+                &self,
+                location_id: &str,
+                kind: &str,
+                source_id: &str,
+                ghl_id: &str,
+                now: Millis,
+            ) -> Result<(), StoreError> {
+                sqlx::query($sql(
+                    "INSERT INTO identities (location_id, kind, source_id, ghl_id, updated_at) VALUES (?, ?, ?, ?, ?) \
+                     ON CONFLICT (location_id, kind, source_id) DO UPDATE SET ghl_id = excluded.ghl_id, \
+                     updated_at = excluded.updated_at",
+                ))
+                .bind(location_id)
+                .bind(kind)
+                .bind(source_id)
+                .bind(ghl_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn heartbeat_instance(&self, id: &str, now: Millis) -> Result<(), StoreError> {
+                sqlx::query($sql(
+                    "INSERT INTO instances (id, heartbeat_at) VALUES (?, ?) \
+                     ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+                ))
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn alive_instances(&self, since: Millis) -> Result<i64, StoreError> {
+                let row: (i64,) = sqlx::query_as($sql("SELECT COUNT(*) FROM instances WHERE heartbeat_at >= ?"))
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.0)
+            }
+
+            async fn locations_with_work(&self) -> Result<Vec<String>, StoreError> {
+                let rows: Vec<(String,)> = sqlx::query_as($sql(
+                    "SELECT DISTINCT location_id FROM jobs WHERE status IN ('pending', 'running') ORDER BY location_id",
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+
+            async fn lease_location(&self, location_id: &str, owner: &str, now: Millis, until: Millis) -> Result<bool, StoreError> {
+                Ok(sqlx::query($sql(
+                    "INSERT INTO location_leases (location_id, owner, expires_at) VALUES (?, ?, ?) \
+                     ON CONFLICT (location_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
+                     WHERE location_leases.owner = excluded.owner OR location_leases.expires_at < ?",
+                ))
+                .bind(location_id)
+                .bind(owner)
+                .bind(until)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            async fn owned_locations(&self, owner: &str, now: Millis) -> Result<Vec<String>, StoreError> {
+                let rows: Vec<(String,)> = sqlx::query_as($sql(
+                    "SELECT location_id FROM location_leases WHERE owner = ? AND expires_at >= ? ORDER BY location_id",
+                ))
+                .bind(owner)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+
+            async fn release_locations(&self, owner: &str, locations: &[String]) -> Result<(), StoreError> {
+                if locations.is_empty() {
+                    return Ok(());
+                }
+                let sql = format!(
+                    "DELETE FROM location_leases WHERE owner = ? AND location_id IN ({})",
+                    $crate::sql_queue::placeholders(locations.len())
+                );
+                let mut query = sqlx::query($sql(&sql)).bind(owner);
+                for location in locations {
+                    query = query.bind(location);
+                }
+                query.execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn alert_gate(&self, key: &str, now: Millis, min_interval: Millis) -> Result<Option<i64>, StoreError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let row: Option<(i64, i64)> = sqlx::query_as($sql(
+                    "SELECT last_sent_at, suppressed FROM alerts WHERE key = ?",
+                ))
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let verdict = match row {
+                    Some((last, suppressed)) if now - last < min_interval => {
+                        sqlx::query($sql("UPDATE alerts SET suppressed = suppressed + 1 WHERE key = ?"))
+                            .bind(key)
+                            .execute(&mut *tx)
+                            .await?;
+                        let _ = suppressed;
+                        None
+                    }
+                    previous => {
+                        sqlx::query($sql(
+                            "INSERT INTO alerts (key, last_sent_at, suppressed) VALUES (?, ?, 0) \
+                             ON CONFLICT (key) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = 0",
+                        ))
+                        .bind(key)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        Some(previous.map_or(0, |(_, suppressed)| suppressed))
+                    }
+                };
+                tx.commit().await?;
+                Ok(verdict)
+            }
+
+            async fn purge(&self, events_before: Millis, history_before: Millis) -> Result<u64, StoreError> {
+                let mut removed = 0;
+                removed += sqlx::query($sql("DELETE FROM inbox WHERE received_at < ?"))
+                    .bind(events_before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                removed += sqlx::query($sql(
+                    "DELETE FROM jobs WHERE status IN ('succeeded', 'discarded') AND updated_at < ?",
+                ))
+                .bind(history_before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                removed += sqlx::query($sql("DELETE FROM job_attempts WHERE finished_at < ?"))
+                    .bind(history_before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(removed)
+            }
+        }
+    };
+}
+
+pub(crate) use {bind_dead_filter, job_columns, sql_queue_impl};

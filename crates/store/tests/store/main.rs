@@ -1,0 +1,5 @@
+//! The storage layer on both engines.
+
+mod queue;
+mod support;
+mod vault;
