@@ -70,8 +70,15 @@ pub enum Command {
     /// The master key that seals tokens at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Run the service: the OAuth callback, health checks, and token keep-alive.
+    /// Run the service: events in, delivery to GHL, the OAuth callback, health, metrics.
     Serve,
+    /// Jobs that failed for good: list, show, replay, discard.
+    #[command(subcommand, name = "dead-letters")]
+    DeadLetters(DeadLettersCommand),
+    /// The run log: every attempt of every job, newest last.
+    Runs(RunsArgs),
+    /// How many jobs wait, run, succeeded and failed.
+    Queue,
     /// Run the built-in GHL sandbox: a local, stateful GHL for tests and demos.
     Sandbox(SandboxArgs),
     /// Measure the sandbox under load.
@@ -166,6 +173,55 @@ pub enum ConnectionsCommand {
     Remove { connection: String },
     /// Refresh one connection now, or (without an id) every one that is due.
     Refresh { connection: Option<String> },
+}
+
+/// Which dead letters a command means: one by id, or all matching the filters.
+#[derive(Debug, Clone, Args)]
+pub struct DeadSelection {
+    /// A job id; without it, every dead letter matching the filters.
+    pub job: Option<i64>,
+    #[arg(long)]
+    pub location: Option<String>,
+    /// A job kind, such as ghl.task.upsert.
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeadLettersCommand {
+    List {
+        #[command(flatten)]
+        selection: DeadSelection,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// A dead letter: its input, GHL's answer, and every attempt.
+    Show { job: i64 },
+    /// Queue dead letters again (their earlier attempts stay in the run log).
+    Replay {
+        #[command(flatten)]
+        selection: DeadSelection,
+        /// Needed to replay every dead letter when no id or filter is given.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Give dead letters up for good.
+    Discard {
+        #[command(flatten)]
+        selection: DeadSelection,
+        /// Needed to discard every dead letter when no id or filter is given.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunsArgs {
+    /// Only this job's attempts.
+    #[arg(long)]
+    pub job: Option<i64>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,6 +36,11 @@ fn main() -> ExitCode {
             }
             Command::Keys(command) => commands::keys::run(&cli.config, command).await,
             Command::Serve => commands::serve::run(&cli.config).await,
+            Command::DeadLetters(command) => {
+                commands::dead_letters::run(&cli.config, cli.json, command).await
+            }
+            Command::Runs(args) => commands::dead_letters::runs(&cli.config, cli.json, args).await,
+            Command::Queue => commands::dead_letters::queue(&cli.config, cli.json).await,
             Command::Sandbox(args) => sandbox_cmd::run(args).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Contacts(command) => api::contacts::run(&cli.api, cli.json, command).await,

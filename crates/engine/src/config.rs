@@ -29,6 +29,101 @@ pub struct Config {
     pub ghl: GhlSettings,
     pub server: ServerSettings,
     pub refresh: RefreshSettings,
+    pub pipeline: PipelineSettings,
+    pub notifications: NotificationSettings,
+    pub hooks: HookSettings,
+}
+
+/// The door NiftyImages-side events come in by: `POST /hooks/niftyimages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HookSettings {
+    /// `whsec_…` signing secrets, newest first; several at once during a rotation.
+    /// (Or `NIFTY_GHL_HOOK_SECRETS`, comma-separated.)
+    pub secrets: Vec<String>,
+    /// Accept unsigned events. For development only.
+    pub allow_unsigned: bool,
+}
+
+/// The event pipeline: where events go, how jobs run, how long history is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineSettings {
+    /// The GHL location events go to when they name none.
+    pub default_location_id: Option<String>,
+    /// Jobs running at once in this process.
+    pub workers: usize,
+    /// How long a job may run before another instance may take it over.
+    pub job_lease_secs: u64,
+    /// Delay in seconds before each attempt: the first runs at once; after the last attempt
+    /// fails, the job is dead.
+    pub retry_schedule_secs: Vec<f64>,
+    /// ± this share of random spread on each delay.
+    pub retry_jitter: f64,
+    /// GHL's budget per location (GHL's defaults); corrected by its headers on every answer.
+    pub burst_max: u64,
+    pub burst_interval_ms: u64,
+    pub daily_max: u64,
+    /// Kept between bursts so that clock drift never gives a 429.
+    pub burst_margin_ms: u64,
+    /// How often work waiting for a user (re-auth, a new PIT) looks again.
+    pub reauth_wait_secs: f64,
+    /// How long an instance holds a location before renewing.
+    pub location_lease_secs: u64,
+    /// Event ids are remembered (duplicates dropped) for at least this long.
+    pub dedupe_days: u64,
+    /// Finished jobs and the run log are kept this long.
+    pub history_days: u64,
+    /// Events waiting for one commit at most.
+    pub ingest_batch_max: usize,
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        Self {
+            default_location_id: None,
+            workers: 16,
+            job_lease_secs: 60,
+            retry_schedule_secs: vec![
+                0.0, 5.0, 30.0, 120.0, 600.0, 1_800.0, 3_600.0, 10_800.0, 21_600.0, 43_200.0,
+            ],
+            retry_jitter: 0.2,
+            burst_max: 100,
+            burst_interval_ms: 10_000,
+            daily_max: 200_000,
+            burst_margin_ms: 100,
+            reauth_wait_secs: 60.0,
+            location_lease_secs: 15,
+            dedupe_days: 7,
+            history_days: 14,
+            ingest_batch_max: 2_000,
+        }
+    }
+}
+
+/// Where persistent failures are announced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// A Slack-compatible incoming-webhook URL.
+    pub slack_webhook_url: Option<String>,
+    /// A URL that receives each alert as JSON, signed the Standard Webhooks way.
+    pub webhook_url: Option<String>,
+    /// The `whsec_…` secret that signs `webhook_url`'s alerts (or `NIFTY_GHL_ALERT_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<String>,
+    /// The same alert is sent at most once per this many seconds (repeats are counted).
+    pub repeat_after_secs: u64,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            slack_webhook_url: None,
+            webhook_url: None,
+            webhook_secret: None,
+            repeat_after_secs: 3_600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +170,9 @@ impl Default for Config {
             ghl: GhlSettings::default(),
             server: ServerSettings::default(),
             refresh: RefreshSettings::default(),
+            pipeline: PipelineSettings::default(),
+            notifications: NotificationSettings::default(),
+            hooks: HookSettings::default(),
         }
     }
 }
@@ -125,7 +223,7 @@ impl RefreshSettings {
 }
 
 /// The `NIFTY_GHL_*` variables and the setting each overrides.
-pub const ENVIRONMENT: [(&str, &str); 7] = [
+pub const ENVIRONMENT: [(&str, &str); 12] = [
     ("NIFTY_GHL_DATABASE_URL", "database_url"),
     ("NIFTY_GHL_MASTER_KEY_FILE", "master_key_file"),
     ("NIFTY_GHL_GHL_BASE_URL", "ghl.base_url"),
@@ -133,6 +231,20 @@ pub const ENVIRONMENT: [(&str, &str); 7] = [
     ("NIFTY_GHL_CLIENT_ID", "ghl.client_id"),
     ("NIFTY_GHL_REDIRECT_URI", "ghl.redirect_uri"),
     ("NIFTY_GHL_LISTEN", "server.listen"),
+    (
+        "NIFTY_GHL_DEFAULT_LOCATION_ID",
+        "pipeline.default_location_id",
+    ),
+    (
+        "NIFTY_GHL_SLACK_WEBHOOK_URL",
+        "notifications.slack_webhook_url",
+    ),
+    ("NIFTY_GHL_ALERT_WEBHOOK_URL", "notifications.webhook_url"),
+    (
+        "NIFTY_GHL_ALERT_WEBHOOK_SECRET",
+        "notifications.webhook_secret",
+    ),
+    ("NIFTY_GHL_HOOK_SECRETS", "hooks.secrets"),
 ];
 
 impl Config {
@@ -171,6 +283,23 @@ impl Config {
                 "NIFTY_GHL_CLIENT_ID" => config.ghl.client_id = Some(value),
                 "NIFTY_GHL_REDIRECT_URI" => config.ghl.redirect_uri = value,
                 "NIFTY_GHL_LISTEN" => config.server.listen = value,
+                "NIFTY_GHL_DEFAULT_LOCATION_ID" => {
+                    config.pipeline.default_location_id = Some(value)
+                }
+                "NIFTY_GHL_SLACK_WEBHOOK_URL" => {
+                    config.notifications.slack_webhook_url = Some(value)
+                }
+                "NIFTY_GHL_ALERT_WEBHOOK_URL" => config.notifications.webhook_url = Some(value),
+                "NIFTY_GHL_ALERT_WEBHOOK_SECRET" => {
+                    config.notifications.webhook_secret = Some(value)
+                }
+                "NIFTY_GHL_HOOK_SECRETS" => {
+                    config.hooks.secrets = value
+                        .split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                }
                 _ => {}
             }
         }

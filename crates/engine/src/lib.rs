@@ -5,6 +5,16 @@
 pub mod authorize;
 pub mod config;
 pub mod connections;
+pub mod events;
+pub mod governor;
+pub mod ingest;
+pub mod jobs;
+pub mod metrics;
+pub mod notify;
+pub mod pipeline;
+pub mod plan;
+pub mod runner;
+pub mod signing;
 
 pub use config::Config;
 pub use connections::{ConnectionError, Connections};

@@ -233,6 +233,8 @@ impl Call<'_> {
             return self.attempt(None).await;
         }
         let tokens = &self.client.tokens;
+        // The token first: fetching it brings the grant's scopes up to date.
+        let token = tokens.access_token().await?;
         if let (Some(scope), Some(granted)) = (self.scope, tokens.granted_scopes())
             && !granted.iter().any(|g| g == scope)
         {
@@ -240,7 +242,6 @@ impl Call<'_> {
                 scope: scope.to_owned(),
             });
         }
-        let token = tokens.access_token().await?;
         match self.attempt(Some(&token)).await {
             Err(GhlError::Unauthorized {
                 reason: UnauthorizedReason::InvalidToken,

@@ -39,6 +39,7 @@ pub use client::{
 pub use error::{ApiErrorDetails, GhlError, NetworkErrorKind, UnauthorizedReason};
 pub use ids::{validate_business_id, validate_location_id, validate_opaque_id, validate_record_id};
 pub use rate_limit::{RateLimit, RateLimitScope};
+pub use tls::install_crypto_provider;
 
 /// The body GHL sends for deletes and campaign or workflow membership changes.
 ///

@@ -1,6 +1,7 @@
 //! nifty-ghl's HTTP surface. Routes translate HTTP to engine calls and back; they hold no
 //! business rules.
 
+mod hooks;
 mod oauth_pages;
 
 use std::net::SocketAddr;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use engine::Connections;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,26 @@ pub struct AppState {
     /// Set after the first successful OAuth callback, for `nifty-ghl connect`'s one-shot
     /// listener to stop on.
     pub connected: Option<CancellationToken>,
+    /// The event door, when this process runs the pipeline.
+    pub events: Option<Arc<EventDoor>>,
+}
+
+/// What `/hooks/niftyimages` and `/metrics` need of the pipeline.
+pub struct EventDoor {
+    pub ingestor: engine::ingest::Ingestor,
+    pub metrics: Arc<engine::metrics::Metrics>,
+    pub store: Arc<dyn store::Store>,
+    pub keys: Vec<engine::signing::Key>,
+    pub allow_unsigned: bool,
+}
+
+impl std::fmt::Debug for EventDoor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventDoor")
+            .field("keys", &self.keys.len())
+            .field("allow_unsigned", &self.allow_unsigned)
+            .finish_non_exhaustive()
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -28,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/oauth/callback", get(oauth_pages::callback))
+        .route("/hooks/niftyimages", post(hooks::niftyimages))
+        .route("/metrics", get(hooks::metrics))
+        // The hook checks its own limit, to answer 413 in JSON; this cap only guards memory.
+        .layer(axum::extract::DefaultBodyLimit::max(hooks::MAX_BODY * 4))
         .with_state(state)
 }
 

@@ -87,6 +87,7 @@ pub async fn run(config_path: &Path, json: bool, args: ConnectArgs) -> anyhow::R
     let router = server::router(server::AppState {
         connections: app.connections.clone(),
         connected: Some(connected.clone()),
+        events: None,
     });
     let serving = tokio::spawn(server::serve(listener, router, stop.clone()));
     let outcome = tokio::time::timeout(

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod connections;
+pub mod dead_letters;
 pub mod init;
 pub mod keys;
 pub mod serve;

@@ -1,5 +1,6 @@
-//! `nifty-ghl serve`: the HTTP service (OAuth callback, health) and the token keep-alive,
-//! until Ctrl-C or SIGTERM.
+//! `nifty-ghl serve`: the HTTP service (events in, OAuth callback, health, metrics), the
+//! workers that deliver events to GHL, and the token keep-alive, until Ctrl-C or SIGTERM.
+//! Stopping lets requests and jobs in flight finish first.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -19,13 +20,34 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             app.config.server.listen
         ))
     })?;
+    let keys = app
+        .config
+        .hooks
+        .secrets
+        .iter()
+        .map(|secret| engine::signing::secret_key(&secrecy::SecretString::from(secret.clone())))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| input_error(format!("hooks.secrets: {e}")))?;
+    if keys.is_empty() && !app.config.hooks.allow_unsigned {
+        eprintln!("note: no hooks.secrets are set, so /hooks/niftyimages refuses every event");
+    }
     let listener = server::bind(address).await?;
+    let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone());
     let stop = CancellationToken::new();
     let router = server::router(server::AppState {
         connections: app.connections.clone(),
         connected: None,
+        events: Some(std::sync::Arc::new(server::EventDoor {
+            ingestor: pipeline.ingestor.clone(),
+            metrics: pipeline.metrics.clone(),
+            store: pipeline.store.clone(),
+            keys,
+            allow_unsigned: app.config.hooks.allow_unsigned,
+        })),
     });
-    eprintln!("nifty-ghl listening on http://{address} (OAuth callback at /oauth/callback)");
+    eprintln!(
+        "nifty-ghl listening on http://{address} (events at /hooks/niftyimages, OAuth callback at /oauth/callback)"
+    );
     let serving = tokio::spawn(server::serve(listener, router, stop.clone()));
     let keep_alive = {
         let connections = app.connections.clone();
@@ -52,9 +74,10 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         })
     };
     shutdown_signal().await;
-    eprintln!("stopping: letting requests in flight finish");
+    eprintln!("stopping: letting requests and jobs in flight finish");
     stop.cancel();
     let _ = keep_alive.await;
     serving.await??;
+    pipeline.shutdown().await;
     Ok(())
 }

@@ -227,3 +227,44 @@ pub async fn expire_tokens(sandbox: &RunningSandbox) {
 pub fn new_key() -> String {
     generate_key().unwrap()
 }
+
+/// A pipeline configuration for tests: quick retries, the given default location.
+pub fn pipeline_config(location: &str) -> engine::Config {
+    let mut config = engine::Config::default();
+    config.pipeline.default_location_id = Some(location.to_owned());
+    config.pipeline.retry_schedule_secs =
+        vec![0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+    config.pipeline.retry_jitter = 0.1;
+    config.pipeline.workers = 8;
+    config
+}
+
+/// Waits until no job is pending or running; returns the final counts.
+pub async fn drained(
+    store: &Arc<dyn Store>,
+    within: std::time::Duration,
+) -> store::queue::QueueStats {
+    let until = std::time::Instant::now() + within;
+    loop {
+        let stats = store.queue_stats().await.unwrap();
+        if stats.pending == 0 && stats.running == 0 {
+            return stats;
+        }
+        if std::time::Instant::now() > until {
+            let recent = store.attempts(None, 15).await.unwrap();
+            panic!("the queue did not drain: {stats:?}; the last attempts: {recent:#?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn location_state(sandbox: &RunningSandbox, location: &str) -> Value {
+    control(
+        sandbox,
+        reqwest::Method::GET,
+        &format!("/state?location_id={location}"),
+        None,
+    )
+    .await["locations"][0]
+        .clone()
+}

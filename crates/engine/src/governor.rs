@@ -1,0 +1,216 @@
+//! The rate governor: GHL's budget per location, spent to the last request without a 429.
+//!
+//! GHL allows 100 requests per 10 s and 200,000 per day per app and location. The governor
+//! keeps a sliding window of send times (a little longer than GHL's interval, so that the time
+//! a request takes to arrive can never push 101 into one of GHL's windows) and a daily count,
+//! and corrects both from the `X-RateLimit-*` headers of every answer.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ghl::{RateLimit, RateLimitScope};
+
+/// GHL's limits, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub burst_max: u64,
+    pub interval: Duration,
+    pub daily_max: u64,
+    pub margin: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Budget {
+    sent: VecDeque<Instant>,
+    /// Days since the Unix epoch (UTC) of `today`.
+    day: u64,
+    today: u64,
+    /// GHL said there is nothing left until then.
+    blocked_until: Option<Instant>,
+}
+
+#[derive(Debug)]
+pub struct Governor {
+    limits: Limits,
+    budgets: Mutex<HashMap<String, Budget>>,
+}
+
+fn utc_day() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or_default()
+}
+
+/// Time left until the next UTC midnight, when GHL's daily budget starts again.
+fn until_utc_midnight() -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    Duration::from_secs(86_400 - now % 86_400)
+}
+
+impl Governor {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            budgets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn window(&self) -> Duration {
+        self.limits.interval + self.limits.margin
+    }
+
+    /// Spends one request of `location`'s budget now, or says how long until one is free.
+    pub fn try_take(&self, location: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut budgets = self.budgets.lock().expect("governor lock");
+        let budget = budgets.entry(location.to_owned()).or_default();
+        self.wait_in(budget, now).map_or_else(
+            || {
+                budget.sent.push_back(now);
+                budget.today += 1;
+                Ok(())
+            },
+            Err,
+        )
+    }
+
+    /// How long until `location` can send, without spending anything (zero: now).
+    pub fn wait(&self, location: &str) -> Duration {
+        let now = Instant::now();
+        let mut budgets = self.budgets.lock().expect("governor lock");
+        let budget = budgets.entry(location.to_owned()).or_default();
+        self.wait_in(budget, now).unwrap_or_default()
+    }
+
+    fn wait_in(&self, budget: &mut Budget, now: Instant) -> Option<Duration> {
+        let day = utc_day();
+        if budget.day != day {
+            budget.day = day;
+            budget.today = 0;
+        }
+        if budget.today >= self.limits.daily_max {
+            return Some(until_utc_midnight());
+        }
+        if let Some(until) = budget.blocked_until {
+            if until > now {
+                return Some(until - now);
+            }
+            budget.blocked_until = None;
+        }
+        let window = self.window();
+        while budget
+            .sent
+            .front()
+            .is_some_and(|sent| now.duration_since(*sent) >= window)
+        {
+            budget.sent.pop_front();
+        }
+        if budget.sent.len() as u64 >= self.limits.burst_max {
+            let oldest = *budget.sent.front().expect("full window");
+            return Some(window - now.duration_since(oldest));
+        }
+        None
+    }
+
+    /// Brings the budget in line with what GHL reported.
+    pub fn observe(&self, location: &str, reported: &RateLimit) {
+        let now = Instant::now();
+        let mut budgets = self.budgets.lock().expect("governor lock");
+        let budget = budgets.entry(location.to_owned()).or_default();
+        if let (Some(limit), Some(remaining)) = (reported.daily_limit, reported.daily_remaining) {
+            let spent = limit.saturating_sub(remaining);
+            budget.today = budget.today.max(spent);
+            if remaining == 0 {
+                let until = reported.daily_reset.unwrap_or_else(until_utc_midnight);
+                budget.blocked_until = Some(now + until);
+            }
+        }
+        if reported.remaining == Some(0) {
+            let interval = reported.interval.unwrap_or(self.limits.interval);
+            let until = now + interval + self.limits.margin;
+            budget.blocked_until = Some(budget.blocked_until.map_or(until, |b| b.max(until)));
+        }
+    }
+
+    /// A 429 from GHL: nothing more until the wait it gave is over.
+    pub fn refused(&self, location: &str, scope: RateLimitScope, retry_after: Duration) {
+        let mut budgets = self.budgets.lock().expect("governor lock");
+        let budget = budgets.entry(location.to_owned()).or_default();
+        let until = Instant::now() + retry_after + self.limits.margin;
+        budget.blocked_until = Some(budget.blocked_until.map_or(until, |b| b.max(until)));
+        if scope == RateLimitScope::Daily {
+            budget.today = self.limits.daily_max;
+        }
+    }
+
+    /// The requests `location` has spent today, as far as this process knows.
+    pub fn spent_today(&self, location: &str) -> u64 {
+        self.budgets
+            .lock()
+            .expect("governor lock")
+            .get(location)
+            .map_or(0, |b| b.today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(burst_max: u64, interval_ms: u64) -> Limits {
+        Limits {
+            burst_max,
+            interval: Duration::from_millis(interval_ms),
+            daily_max: 1_000,
+            margin: Duration::from_millis(10),
+        }
+    }
+
+    #[test]
+    fn the_window_slides_and_locations_are_separate() {
+        let governor = Governor::new(limits(3, 200));
+        for _ in 0..3 {
+            governor.try_take("L1").unwrap();
+        }
+        let wait = governor.try_take("L1").unwrap_err();
+        assert!(
+            wait > Duration::from_millis(150) && wait <= Duration::from_millis(210),
+            "{wait:?}"
+        );
+        assert!(governor.try_take("L2").is_ok());
+        std::thread::sleep(wait);
+        assert!(governor.try_take("L1").is_ok());
+    }
+
+    #[test]
+    fn ghl_headers_and_429s_close_the_budget() {
+        let governor = Governor::new(limits(100, 10_000));
+        governor.observe(
+            "L1",
+            &RateLimit {
+                remaining: Some(0),
+                interval: Some(Duration::from_millis(50)),
+                ..RateLimit::default()
+            },
+        );
+        assert!(governor.try_take("L1").is_err());
+        std::thread::sleep(Duration::from_millis(70));
+        assert!(governor.try_take("L1").is_ok());
+        governor.refused("L1", RateLimitScope::Daily, Duration::from_secs(5));
+        assert!(governor.wait("L1") > Duration::from_secs(4));
+        governor.observe(
+            "L2",
+            &RateLimit {
+                daily_limit: Some(200_000),
+                daily_remaining: Some(199_000),
+                ..RateLimit::default()
+            },
+        );
+        assert_eq!(governor.spent_today("L2"), 1_000);
+    }
+}

@@ -1,0 +1,173 @@
+//! Durable ingest with group commit: events from every request waiting at the same moment are
+//! stored in one transaction (one fsync), and each request is answered only after that commit.
+
+use std::sync::Arc;
+
+use store::Store;
+use store::queue::{IngestItem, Ingested, NewEvent};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::events::Event;
+use crate::metrics::Metrics;
+use crate::plan::plan;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("event {event_id} names no GHL location, and pipeline.default_location_id is not set")]
+    NoLocation { event_id: String },
+    #[error("the events could not be stored: {0}")]
+    Store(String),
+    #[error("nifty-ghl is shutting down")]
+    Closed,
+}
+
+/// What became of a request's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub outcomes: Vec<Ingested>,
+}
+
+impl Receipt {
+    pub fn accepted(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| **o == Ingested::Accepted)
+            .count()
+    }
+
+    pub fn duplicates(&self) -> usize {
+        self.outcomes.len() - self.accepted()
+    }
+}
+
+struct Request {
+    items: Vec<IngestItem>,
+    reply: oneshot::Sender<Result<Vec<Ingested>, IngestError>>,
+}
+
+/// The door events come through. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Ingestor {
+    sender: mpsc::Sender<Request>,
+    default_location: Option<String>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("items", &self.items.len())
+            .finish()
+    }
+}
+
+impl Ingestor {
+    /// Starts the committer. `wake` is told after each commit, so workers start at once.
+    pub fn start(
+        store: Arc<dyn Store>,
+        default_location: Option<String>,
+        batch_max: usize,
+        wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (sender, receiver) = mpsc::channel(4_096);
+        let committer = tokio::spawn(commit_loop(store, receiver, batch_max, wake, metrics));
+        (
+            Self {
+                sender,
+                default_location,
+            },
+            committer,
+        )
+    }
+
+    /// Stores `events` (with the jobs they make) durably. Nothing is stored if any event has
+    /// no location.
+    pub async fn submit(&self, events: Vec<Event>, source: &str) -> Result<Receipt, IngestError> {
+        let now = store::now_millis();
+        let mut items = Vec::with_capacity(events.len());
+        for event in events {
+            let location = event
+                .location_id
+                .clone()
+                .or_else(|| self.default_location.clone())
+                .ok_or_else(|| IngestError::NoLocation {
+                    event_id: event.id.clone(),
+                })?;
+            let jobs = plan(&event, &location, now);
+            items.push(IngestItem {
+                event: NewEvent {
+                    payload: serde_json::to_string(&event).expect("an event serialises"),
+                    id: event.id,
+                    source: source.to_owned(),
+                    kind: event.kind,
+                    location_id: Some(location),
+                    received_at: now,
+                },
+                jobs,
+            });
+        }
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Request { items, reply })
+            .await
+            .map_err(|_| IngestError::Closed)?;
+        let outcomes = answer.await.map_err(|_| IngestError::Closed)??;
+        Ok(Receipt { outcomes })
+    }
+}
+
+async fn commit_loop(
+    store: Arc<dyn Store>,
+    mut receiver: mpsc::Receiver<Request>,
+    batch_max: usize,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+) {
+    while let Some(first) = receiver.recv().await {
+        // Everything that arrived while the last commit ran goes into this one.
+        let mut requests = vec![first];
+        let mut count = requests[0].items.len();
+        while count < batch_max {
+            match receiver.try_recv() {
+                Ok(more) => {
+                    count += more.items.len();
+                    requests.push(more);
+                }
+                Err(_) => break,
+            }
+        }
+        let mut sizes = Vec::with_capacity(requests.len());
+        let mut items = Vec::with_capacity(count);
+        let mut replies = Vec::with_capacity(requests.len());
+        for request in requests {
+            sizes.push(request.items.len());
+            items.extend(request.items);
+            replies.push(request.reply);
+        }
+        match store.ingest(&items, store::now_millis()).await {
+            Ok(outcomes) => {
+                Metrics::add(&metrics.ingest_commits, 1);
+                let accepted = outcomes
+                    .iter()
+                    .filter(|o| **o == Ingested::Accepted)
+                    .count() as u64;
+                Metrics::add(&metrics.events_accepted, accepted);
+                Metrics::add(&metrics.events_duplicate, outcomes.len() as u64 - accepted);
+                let mut rest = outcomes.into_iter();
+                for (reply, size) in replies.into_iter().zip(sizes) {
+                    let _ = reply.send(Ok(rest.by_ref().take(size).collect()));
+                }
+                if accepted > 0 {
+                    wake.notify_waiters();
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, events = count, "events could not be stored; their senders are told to retry");
+                let message = error.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(IngestError::Store(message.clone())));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! `ghl.contact.upsert`: GHL's upsert (idempotent by email and phone), then the identity map
+//! kept aligned, then the tags to add.
+
+use ghl::contacts::{ContactFields, UpsertContact};
+use serde_json::Value;
+
+use super::{ContactRef, ContactUpsert, Failure, JobContext, store_failure};
+
+/// Upserts the contact and returns its GHL id.
+pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Result<String, Failure> {
+    let fields: ContactFields = serde_json::from_value(Value::Object(input.fields.clone()))
+        .map_err(|e| Failure::Permanent {
+            error: format!("contact fields: {e}"),
+            response: None,
+        })?;
+    if fields.email.is_none() && fields.phone.is_none() {
+        return Err(Failure::Permanent {
+            error: "a contact needs an email or a phone for GHL to match it".into(),
+            response: None,
+        });
+    }
+    let location = ctx.location().to_owned();
+    let request = UpsertContact {
+        location_id: location.clone(),
+        fields: fields.clone(),
+        ..UpsertContact::default()
+    };
+    let client = ctx.client;
+    let outcome = ctx
+        .call("POST /contacts/upsert", client.upsert_contact(&request))
+        .await?
+        .into_inner();
+    let contact = outcome.contact;
+    let now = store::now_millis();
+    if let Some(source) = &input.source_id {
+        ctx.store
+            .put_identity(&location, "contact", source, &contact.id, now)
+            .await
+            .map_err(store_failure)?;
+    }
+    if let Some(email) = fields.email.as_deref().or(contact.email.as_deref()) {
+        ctx.store
+            .put_identity(&location, "email", &email.to_lowercase(), &contact.id, now)
+            .await
+            .map_err(store_failure)?;
+    }
+    let wanted: Vec<String> = input
+        .add_tags
+        .iter()
+        .filter(|(_, add)| **add)
+        .map(|(tag, _)| tag.trim().to_lowercase())
+        .filter(|tag| !tag.is_empty() && !contact.tags.contains(tag))
+        .collect();
+    if !wanted.is_empty() {
+        ctx.call(
+            "POST /contacts/{id}/tags",
+            client.add_tags(&contact.id, &wanted),
+        )
+        .await?;
+    }
+    Ok(contact.id)
+}
+
+/// The GHL contact a task or note belongs to: from the identity map, or by upserting the
+/// contact by email (which finds or makes it).
+pub(super) async fn resolve(
+    ctx: &mut JobContext<'_>,
+    contact: &ContactRef,
+) -> Result<String, Failure> {
+    let location = ctx.location().to_owned();
+    if let Some(source) = &contact.source_id
+        && let Some(id) = ctx
+            .store
+            .identity(&location, "contact", source)
+            .await
+            .map_err(store_failure)?
+    {
+        return Ok(id);
+    }
+    if let Some(email) = &contact.email {
+        if let Some(id) = ctx
+            .store
+            .identity(&location, "email", &email.to_lowercase())
+            .await
+            .map_err(store_failure)?
+        {
+            return Ok(id);
+        }
+        let mut fields = serde_json::Map::new();
+        fields.insert("email".into(), Value::String(email.clone()));
+        return run(
+            ctx,
+            ContactUpsert {
+                source_id: contact.source_id.clone(),
+                fields,
+                ..ContactUpsert::default()
+            },
+        )
+        .await;
+    }
+    // Spends an attempt, so that a contact that never arrives ends as a dead letter that says so.
+    Err(Failure::Transient {
+        error: format!(
+            "contact {} is not in GHL yet: no contact event for it has been applied, and this event has no email",
+            contact.source_id.as_deref().unwrap_or("?")
+        ),
+    })
+}

@@ -1,0 +1,280 @@
+//! What each kind of job does on GHL, made safe to run more than once: contacts go through
+//! upsert; tasks and notes record their source id → GHL id in the identity map, and an
+//! attempt that follows one that may have created something looks for it before creating.
+
+mod contact;
+mod note;
+mod task;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ghl::{GhlClient, GhlError, GhlResponse, RateLimitScope, UnauthorizedReason};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::Store;
+use store::queue::JobRow;
+
+use crate::governor::Governor;
+
+pub const CONTACT_UPSERT: &str = "ghl.contact.upsert";
+pub const TASK_UPSERT: &str = "ghl.task.upsert";
+pub const NOTE_UPSERT: &str = "ghl.note.upsert";
+
+/// The contact a task or note belongs to, as the source knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Input of `ghl.contact.upsert`. Coalesced jobs merge these key by key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactUpsert {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// GHL contact fields in GHL's camelCase (`email`, `phone`, `firstName`, `customFields`…).
+    #[serde(default)]
+    pub fields: serde_json::Map<String, Value>,
+    /// Tags to add (a set, so that merging keeps every tag).
+    #[serde(default)]
+    pub add_tags: BTreeMap<String, bool>,
+}
+
+/// Input of `ghl.task.upsert`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskUpsert {
+    pub source_id: String,
+    pub contact: ContactRef,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub due_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+}
+
+/// Input of `ghl.note.upsert`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteUpsert {
+    pub source_id: String,
+    pub contact: ContactRef,
+    pub body: String,
+}
+
+/// One GHL call, for the run log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallRecord {
+    pub call: &'static str,
+    pub status: Option<u16>,
+    pub ms: u64,
+}
+
+/// Why an attempt did not succeed, and what should happen next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Not a failure of the job: run again after `after` without spending an attempt.
+    Wait { after: Duration, reason: String },
+    /// May succeed later: spend an attempt and retry on the schedule.
+    Transient { error: String },
+    /// Will not succeed as it is: dead letter, with what GHL answered.
+    Permanent {
+        error: String,
+        response: Option<String>,
+    },
+    /// GHL does not have the record (deleted there): the job may make it again, else it is
+    /// permanent.
+    Gone {
+        error: String,
+        response: Option<String>,
+    },
+    /// Another worker holds the job now: stop without recording an outcome.
+    LeaseLost,
+    /// The location's GHL connection waits for a user (re-auth, a new PIT).
+    NeedsUser { reason: String },
+    /// No token could be had for the call: the runner checks whether the connection waits
+    /// for a user, or the failure is passing.
+    Token { error: String },
+}
+
+/// What a job sees while it runs.
+pub struct JobContext<'a> {
+    pub store: &'a Arc<dyn Store>,
+    pub client: &'a GhlClient,
+    pub governor: &'a Governor,
+    pub job: &'a JobRow,
+    pub owner: &'a str,
+    pub calls: Vec<CallRecord>,
+    /// Longest a call waits in the job for budget before the job is put back.
+    pub max_budget_wait: Duration,
+}
+
+impl std::fmt::Debug for JobContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext")
+            .field("job", &self.job.id)
+            .field("kind", &self.job.kind)
+            .field("calls", &self.calls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JobContext<'_> {
+    pub fn location(&self) -> &str {
+        &self.job.location_id
+    }
+
+    /// Makes one GHL call within the location's budget, recording it.
+    async fn call<T, F>(&mut self, name: &'static str, call: F) -> Result<GhlResponse<T>, Failure>
+    where
+        F: Future<Output = Result<GhlResponse<T>, GhlError>>,
+    {
+        loop {
+            match self.governor.try_take(&self.job.location_id) {
+                Ok(()) => break,
+                Err(wait) if wait <= self.max_budget_wait => tokio::time::sleep(wait).await,
+                Err(wait) => {
+                    return Err(Failure::Wait {
+                        after: wait,
+                        reason: "waiting for the location's GHL rate budget".into(),
+                    });
+                }
+            }
+        }
+        let started = Instant::now();
+        let result = call.await;
+        let status = match &result {
+            Ok(response) => Some(response.status.as_u16()),
+            Err(error) => error.status().map(|s| s.as_u16()),
+        };
+        self.calls.push(CallRecord {
+            call: name,
+            status,
+            ms: started.elapsed().as_millis() as u64,
+        });
+        match &result {
+            Ok(response) => self
+                .governor
+                .observe(&self.job.location_id, &response.rate_limit),
+            Err(error) => {
+                if let Some(details) = error.details() {
+                    self.governor
+                        .observe(&self.job.location_id, &details.rate_limit);
+                }
+            }
+        }
+        result.map_err(|error| self.classify(name, error))
+    }
+
+    fn classify(&self, name: &str, error: GhlError) -> Failure {
+        let response = error.details().map(|d| {
+            json!({"status": d.status.as_u16(), "messages": d.messages, "traceId": d.trace_id})
+                .to_string()
+        });
+        match &error {
+            GhlError::RateLimited {
+                scope, retry_after, ..
+            } => {
+                self.governor
+                    .refused(&self.job.location_id, *scope, *retry_after);
+                let reason = match scope {
+                    RateLimitScope::Burst => "GHL's burst limit (429)",
+                    RateLimitScope::Daily => "GHL's daily limit (429)",
+                };
+                Failure::Wait {
+                    after: *retry_after,
+                    reason: reason.into(),
+                }
+            }
+            GhlError::Network { .. } | GhlError::Server { .. } | GhlError::Decode { .. } => {
+                Failure::Transient {
+                    error: format!("{name}: {error}"),
+                }
+            }
+            GhlError::Unauthorized {
+                reason: UnauthorizedReason::InvalidToken,
+                ..
+            } => Failure::Transient {
+                error: format!("{name}: {error}"),
+            },
+            GhlError::Token(message) => Failure::Token {
+                error: format!("{name}: {message}"),
+            },
+            GhlError::NotFound { .. } => Failure::Gone {
+                error: format!("{name}: {error}"),
+                response,
+            },
+            _ => Failure::Permanent {
+                error: format!("{name}: {error}"),
+                response,
+            },
+        }
+    }
+
+    /// Notes that this attempt is about to create something (fenced by the job's lease).
+    async fn intend_to_create(&self) -> Result<(), Failure> {
+        let marked = self
+            .store
+            .mark_intent(
+                self.job.id,
+                self.owner,
+                self.job.attempts,
+                store::now_millis(),
+            )
+            .await
+            .map_err(|e| Failure::Transient {
+                error: e.to_string(),
+            })?;
+        if marked {
+            Ok(())
+        } else {
+            Err(Failure::LeaseLost)
+        }
+    }
+
+    /// Whether an earlier attempt may have created what this one is about to create.
+    fn earlier_attempt_may_have_created(&self) -> bool {
+        self.job.intent_at.is_some()
+    }
+}
+
+/// Runs one job. `Ok` means its effect is in GHL.
+pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
+    let payload = ctx.job.payload.clone();
+    let bad_input = |e: serde_json::Error| Failure::Permanent {
+        error: format!("the job's input is not what {} takes: {e}", ctx.job.kind),
+        response: None,
+    };
+    match ctx.job.kind.as_str() {
+        CONTACT_UPSERT => contact::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?)
+            .await
+            .map(|_| ()),
+        TASK_UPSERT => task::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await,
+        NOTE_UPSERT => note::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await,
+        other => Err(Failure::Permanent {
+            error: format!("no worker knows the job kind {other:?}"),
+            response: None,
+        }),
+    }
+}
+
+/// Whether two ISO-8601 instants are the same moment (GHL echoes dates in its own form).
+fn same_instant(a: &str, b: &str) -> bool {
+    match (
+        chrono::DateTime::parse_from_rfc3339(a),
+        chrono::DateTime::parse_from_rfc3339(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn store_failure(error: store::StoreError) -> Failure {
+    Failure::Transient {
+        error: format!("database: {error}"),
+    }
+}

@@ -1,0 +1,99 @@
+//! The event pipeline assembled: the ingest door, the governor, the workers and the alerts,
+//! started together and stopped together.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use store::Store;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::connections::Connections;
+use crate::governor::{Governor, Limits};
+use crate::ingest::Ingestor;
+use crate::metrics::Metrics;
+use crate::notify::Notifier;
+use crate::runner::Runner;
+
+#[derive(Debug)]
+pub struct Pipeline {
+    pub ingestor: Ingestor,
+    pub metrics: Arc<Metrics>,
+    pub store: Arc<dyn Store>,
+    runner: Arc<Runner>,
+    stop: CancellationToken,
+    committer: JoinHandle<()>,
+    workers: JoinHandle<()>,
+}
+
+impl Pipeline {
+    pub fn start(config: &Config, connections: Arc<Connections>) -> Self {
+        let store = Arc::clone(connections.vault().store());
+        let wake = Arc::new(Notify::new());
+        let metrics = Arc::new(Metrics::default());
+        let settings = config.pipeline.clone();
+        let (ingestor, committer) = Ingestor::start(
+            Arc::clone(&store),
+            settings.default_location_id.clone(),
+            settings.ingest_batch_max,
+            Arc::clone(&wake),
+            Arc::clone(&metrics),
+        );
+        let governor = Arc::new(Governor::new(Limits {
+            burst_max: settings.burst_max,
+            interval: Duration::from_millis(settings.burst_interval_ms),
+            daily_max: settings.daily_max,
+            margin: Duration::from_millis(settings.burst_margin_ms),
+        }));
+        let notifier = Notifier::new(Arc::clone(&store), config.notifications.clone());
+        let runner = Arc::new(Runner::new(
+            Arc::clone(&store),
+            connections,
+            governor,
+            settings,
+            notifier,
+            Arc::clone(&metrics),
+            wake,
+        ));
+        let stop = CancellationToken::new();
+        let workers = tokio::spawn(Arc::clone(&runner).run(stop.clone()));
+        Self {
+            ingestor,
+            metrics,
+            store,
+            runner,
+            stop,
+            committer,
+            workers,
+        }
+    }
+
+    /// The name this process uses in job and location leases.
+    pub fn worker_name(&self) -> &str {
+        self.runner.owner()
+    }
+
+    /// Stops claiming work, lets running jobs finish and be recorded, then returns. Call it
+    /// after the HTTP server has stopped: events already handed to the ingestor are committed
+    /// once every clone of it is gone.
+    pub async fn shutdown(self) {
+        let Self {
+            ingestor,
+            stop,
+            committer,
+            workers,
+            ..
+        } = self;
+        drop(ingestor);
+        stop.cancel();
+        let _ = workers.await;
+        if tokio::time::timeout(Duration::from_secs(10), committer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the ingest committer did not finish: an ingest handle is still held");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The engine against the sandbox, on SQLite and PostgreSQL: connections (OAuth, PITs, agency
+//! tokens, refresh that loses no rotated token across tasks and processes, re-auth, local
+//! scope checks, bad callbacks) and the event pipeline (exactly-once effects, retries, dead
+//! letters, the rate governor, alerts).
+
+mod authorize;
+mod pipeline;
+mod refresh;
+mod support;
