@@ -50,6 +50,9 @@ pub enum ConnectionError {
         "{id} is a Private Integration Token, which GHL does not refresh: rotate it in GHL when needed"
     )]
     NotRefreshable { id: String },
+    /// Another process or a reconnect produced newer tokens: read them (internal).
+    #[error("the connection's tokens changed meanwhile")]
+    Superseded,
     #[error("another nifty-ghl process has been refreshing {id} for too long; try again")]
     LeaseTimeout { id: String },
     #[error(transparent)]
@@ -69,15 +72,18 @@ impl ConnectionError {
 }
 
 /// What a caller needs of a connection's token.
-#[derive(Clone, Copy)]
-enum Want<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Want {
     /// A token good for now (refreshed if it expires within the early window).
     Current,
     /// A different token than this one, which GHL refused.
-    Replace(&'a str),
+    Replace(String),
     /// A refresh if the connection has been idle for the keep-alive period.
     KeepAlive,
 }
+
+/// A token this close to expiry is not handed out while another process refreshes it.
+const STILL_GOOD_MS: Millis = 60_000;
 
 /// Every connection of this process, sharing one vault, with one in-process lock each.
 pub struct Connections {
@@ -98,6 +104,11 @@ impl fmt::Debug for Connections {
             .field("owner", &self.owner)
             .finish_non_exhaustive()
     }
+}
+
+/// An expiry `expires_in` seconds from now.
+pub(crate) fn expiry(expires_in: Option<u64>) -> Option<Millis> {
+    expires_in.map(|secs| now_millis() + secs as Millis * 1000)
 }
 
 impl Connections {
@@ -152,37 +163,58 @@ impl Connections {
         })
     }
 
-    /// The connection, or why it cannot be used.
+    /// The connection, or why it cannot be used. A location minted from an agency that needs
+    /// re-auth comes back as due, once its agency is fine again, so that it is minted anew.
     async fn load(&self, id: &str) -> Result<Connection, ConnectionError> {
-        let connection = self
+        let mut connection = self
             .vault
             .connection(id)
             .await?
             .ok_or_else(|| ConnectionError::NotConnected(id.to_owned()))?;
         if connection.state == ConnectionState::NeedsReauth {
-            return Err(ConnectionError::NeedsReauth {
-                id: id.to_owned(),
-                reason: connection
-                    .state_reason
-                    .clone()
-                    .unwrap_or_else(|| "the grant was revoked".into()),
-            });
+            let parent_fine = match (&connection.kind, &connection.parent_id) {
+                (ConnectionKind::AgencyMinted, Some(parent)) => self
+                    .vault
+                    .connection(parent)
+                    .await?
+                    .is_some_and(|p| p.state == ConnectionState::Ok),
+                _ => false,
+            };
+            if !parent_fine {
+                return Err(ConnectionError::NeedsReauth {
+                    id: id.to_owned(),
+                    reason: connection
+                        .state_reason
+                        .clone()
+                        .unwrap_or_else(|| "the grant was revoked".into()),
+                });
+            }
+            connection.access_expires_at = Some(0);
         }
         Ok(connection)
     }
 
-    fn due(&self, connection: &Connection, want: Want<'_>, now: Millis) -> bool {
-        let early = self.settings.early().as_millis() as i64;
+    /// The early window, never more than half the token's lifetime (else every new token
+    /// would be due at once).
+    fn early_ms(&self, connection: &Connection) -> Millis {
+        let early = self.settings.early().as_millis() as Millis;
+        match (connection.access_expires_at, connection.last_refresh_at) {
+            (Some(expires), Some(issued)) if expires > issued => early.min((expires - issued) / 2),
+            _ => early,
+        }
+    }
+
+    fn due(&self, connection: &Connection, want: &Want, now: Millis) -> bool {
         let expiring = connection
             .access_expires_at
-            .is_some_and(|at| at - now <= early);
+            .is_some_and(|at| at - now <= self.early_ms(connection));
         match want {
             Want::Current => expiring,
             Want::Replace(rejected) => connection.access_token.expose_secret() == rejected,
             Want::KeepAlive => {
                 let idle = connection
                     .last_refresh_at
-                    .is_none_or(|at| now - at >= self.settings.keepalive().as_millis() as i64);
+                    .is_none_or(|at| now - at >= self.settings.keepalive().as_millis() as Millis);
                 connection.kind != ConnectionKind::Pit && (expiring || idle)
             }
         }
@@ -194,72 +226,145 @@ impl Connections {
     }
 
     /// The connection with a token that satisfies `want`, refreshing it if needed.
-    async fn fresh(&self, id: &str, want: Want<'_>) -> Result<Connection, ConnectionError> {
+    async fn fresh(self: &Arc<Self>, id: &str, want: Want) -> Result<Connection, ConnectionError> {
         let give_up = Instant::now() + self.settings.lease() * 2;
         loop {
             let connection = self.load(id).await?;
-            if !self.due(&connection, want, now_millis()) {
+            if !self.due(&connection, &want, now_millis()) {
                 return Ok(connection);
             }
             if connection.kind == ConnectionKind::Pit {
-                return Err(ConnectionError::PitRejected { id: id.to_owned() });
+                return Err(self.pit_rejected(&connection).await?);
             }
             let lock = self.local_lock(id);
             let guard = lock.lock().await;
+            // Another task of this process may have refreshed while this one waited.
+            let connection = self.load(id).await?;
             let now = now_millis();
-            let lease_until = now + self.settings.lease().as_millis() as i64;
+            if !self.due(&connection, &want, now) {
+                return Ok(connection);
+            }
+            let lease_until = now + self.settings.lease().as_millis() as Millis;
             if !self
                 .vault
                 .store()
                 .try_lease_refresh(id, &self.owner, now, lease_until)
                 .await?
             {
-                // Another process is refreshing: wait for its commit, then read its token.
+                // Another process is refreshing. A token still good for a while serves now;
+                // otherwise wait for that process's commit and read its token.
                 drop(guard);
+                let still_good = connection
+                    .access_expires_at
+                    .is_some_and(|at| at - now > STILL_GOOD_MS);
+                if want != Want::KeepAlive && !matches!(want, Want::Replace(_)) && still_good {
+                    return Ok(connection);
+                }
+                if want == Want::KeepAlive {
+                    return Ok(connection);
+                }
                 if Instant::now() > give_up {
                     return Err(ConnectionError::LeaseTimeout { id: id.to_owned() });
                 }
                 tokio::time::sleep(Duration::from_millis(40 + u64::from(random_byte()) / 2)).await;
                 continue;
             }
-            let outcome = self.refresh_under_lease(id, want).await;
-            // Committing clears the lease; after a failure it is released here.
-            self.vault.store().release_refresh(id, &self.owner).await?;
+            // The refresh runs in a task of its own: once GHL has rotated the token, the new
+            // pair is committed even if the caller stops waiting.
+            let refresh = {
+                let this = Arc::clone(self);
+                let (id, want) = (id.to_owned(), want.clone());
+                tokio::spawn(async move { this.refresh_under_lease(&id, &want).await })
+            };
+            let outcome = refresh.await.unwrap_or_else(|error| {
+                Err(ConnectionError::Refresh {
+                    id: id.to_owned(),
+                    source: GhlError::Token(format!("the refresh task failed: {error}")),
+                })
+            });
             drop(guard);
             match outcome {
                 Ok(Some(connection)) => return Ok(connection),
                 Ok(None) => continue,
-                Err(error) => return self.after_failed_refresh(id, want, error).await,
+                Err(error) => return self.after_failed_refresh(id, &want, error).await,
             }
         }
     }
 
-    /// Holding the lease: read again, refresh if still due, commit. `None` means another
-    /// commit won and the caller should read again.
+    /// Holding the lease: refresh and commit; on any other outcome, let the lease go.
+    /// `None`: someone else's tokens are newer; read again.
     async fn refresh_under_lease(
-        &self,
+        self: &Arc<Self>,
         id: &str,
-        want: Want<'_>,
+        want: &Want,
+    ) -> Result<Option<Connection>, ConnectionError> {
+        let outcome = self.refresh_holding_lease(id, want).await;
+        if !matches!(outcome, Ok(Some(_)))
+            && let Err(error) = self.vault.store().release_refresh(id, &self.owner).await
+        {
+            tracing::warn!(connection = id, %error, "could not release the refresh lease; it expires on its own");
+        }
+        outcome
+    }
+
+    async fn refresh_holding_lease(
+        self: &Arc<Self>,
+        id: &str,
+        want: &Want,
     ) -> Result<Option<Connection>, ConnectionError> {
         let connection = self.load(id).await?;
         if !self.due(&connection, want, now_millis()) {
             return Ok(Some(connection));
         }
         let tokens = match connection.kind {
-            ConnectionKind::OAuth => self.refresh_oauth(&connection).await?,
-            ConnectionKind::AgencyMinted => self.mint_again(&connection).await?,
-            ConnectionKind::Pit => return Err(ConnectionError::PitRejected { id: id.to_owned() }),
+            ConnectionKind::OAuth => self.refresh_oauth(&connection).await,
+            ConnectionKind::AgencyMinted => self.mint_again(&connection).await,
+            ConnectionKind::Pit => return Err(self.pit_rejected(&connection).await?),
         };
-        let now = now_millis();
-        if self
-            .vault
-            .commit_refresh(id, connection.token_version, &tokens, now)
-            .await?
-        {
+        let tokens = match tokens {
+            Ok(tokens) => tokens,
+            Err(ConnectionError::Superseded) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        if self.commit(id, connection.token_version, &tokens).await? {
             tracing::info!(connection = id, "GHL token refreshed and stored");
             Ok(Some(self.load(id).await?))
         } else {
             Ok(None)
+        }
+    }
+
+    /// Commits a refreshed pair. GHL has already rotated the refresh token, so a passing
+    /// database failure is retried for a while: losing this pair means a re-auth.
+    async fn commit(
+        &self,
+        id: &str,
+        expected_version: i64,
+        tokens: &NewTokens,
+    ) -> Result<bool, ConnectionError> {
+        let mut delay = Duration::from_millis(100);
+        let mut tries = 0;
+        loop {
+            match self
+                .vault
+                .commit_refresh(id, expected_version, tokens, now_millis())
+                .await
+            {
+                Ok(committed) => return Ok(committed),
+                Err(error) if tries < 6 => {
+                    tracing::warn!(connection = id, %error, "storing the refreshed token failed; trying again");
+                    tries += 1;
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(error) => {
+                    tracing::error!(
+                        connection = id, %error,
+                        "the refreshed GHL token could not be stored and is probably lost: reconnect if calls fail"
+                    );
+                    return Err(error.into());
+                }
+            }
         }
     }
 
@@ -300,11 +405,10 @@ impl Connections {
             Err(GhlError::OAuth {
                 error, description, ..
             }) if error == "invalid_grant" => {
-                let reason = format!(
-                    "GHL answered invalid_grant{}",
-                    description.map(|d| format!(": {d}")).unwrap_or_default()
-                );
-                return Err(self.mark_needs_reauth(&connection.id, reason).await?);
+                let detail = description.map(|d| format!(": {d}")).unwrap_or_default();
+                return Err(self
+                    .needs_reauth(connection, format!("GHL answered invalid_grant{detail}"))
+                    .await?);
             }
             Err(source) => {
                 return Err(ConnectionError::Refresh {
@@ -313,6 +417,12 @@ impl Connections {
                 });
             }
         };
+        if grant.refresh_token.is_none() {
+            tracing::warn!(
+                connection = %connection.id,
+                "GHL's refresh answer carried no new refresh token; the spent one is kept, and the next refresh may need a reconnect"
+            );
+        }
         let scopes = if grant.scopes().is_empty() {
             connection.scopes.clone()
         } else {
@@ -323,32 +433,47 @@ impl Connections {
             refresh_token: grant
                 .refresh_token
                 .map(|t| SecretString::from(t.expose().to_owned())),
-            access_expires_at: grant.expires_in.map(|s| now_millis() + s as i64 * 1000),
+            access_expires_at: expiry(grant.expires_in),
             scopes,
         })
     }
 
+    /// `fresh` for the agency parent, behind a `Send` box: the mint path calls back into
+    /// `fresh`, and a recursive async fn needs a named boxed future to be spawnable.
+    fn fresh_boxed(
+        self: &Arc<Self>,
+        id: String,
+        want: Want,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Connection, ConnectionError>> + Send + 'static>,
+    > {
+        let this = Arc::clone(self);
+        Box::pin(async move { this.fresh(&id, want).await })
+    }
+
     /// A location token minted from an agency connection is renewed by minting another.
-    async fn mint_again(&self, connection: &Connection) -> Result<NewTokens, ConnectionError> {
+    async fn mint_again(
+        self: &Arc<Self>,
+        connection: &Connection,
+    ) -> Result<NewTokens, ConnectionError> {
         let (Some(parent), Some(company), Some(location)) = (
             &connection.parent_id,
             &connection.company_id,
             &connection.location_id,
         ) else {
             return Err(self
-                .mark_needs_reauth(&connection.id, "its agency connection is gone".into())
+                .needs_reauth(connection, "its agency connection is gone".into())
                 .await?);
         };
         // The agency token may itself be refused (expired early, revoked): then it is refreshed
         // once and the mint tried again.
         let mut want = Want::Current;
-        let mut refused_agency_token = String::new();
         let minted = loop {
-            let agency = match Box::pin(self.fresh(parent, want)).await {
+            let agency = match self.fresh_boxed(parent.clone(), want.clone()).await {
                 Ok(agency) => agency,
                 Err(error) if error.needs_user() => {
                     let reason = format!("its agency connection: {error}");
-                    return Err(self.mark_needs_reauth(&connection.id, reason).await?);
+                    return Err(self.needs_reauth(connection, reason).await?);
                 }
                 Err(error) => return Err(error),
             };
@@ -364,10 +489,7 @@ impl Connections {
                 Err(GhlError::Unauthorized {
                     reason: ghl::UnauthorizedReason::InvalidToken,
                     ..
-                }) if refused_agency_token.is_empty() => {
-                    refused_agency_token = token;
-                    want = Want::Replace(&refused_agency_token);
-                }
+                }) if want == Want::Current => want = Want::Replace(token),
                 Err(source) => {
                     return Err(ConnectionError::Refresh {
                         id: connection.id.clone(),
@@ -384,30 +506,56 @@ impl Connections {
         Ok(NewTokens {
             access_token: SecretString::from(minted.access_token.expose().to_owned()),
             refresh_token: None,
-            access_expires_at: minted.expires_in.map(|s| now_millis() + s as i64 * 1000),
+            access_expires_at: expiry(minted.expires_in),
             scopes,
         })
     }
 
-    async fn mark_needs_reauth(
+    /// Marks the connection as needing re-auth, unless its tokens moved on since they were read
+    /// (a refresh by another process, or a reconnect): then the caller reads again.
+    async fn needs_reauth(
         &self,
-        id: &str,
+        connection: &Connection,
         reason: String,
     ) -> Result<ConnectionError, ConnectionError> {
-        self.vault
+        let marked = self
+            .vault
             .store()
             .set_connection_state(
-                id,
+                &connection.id,
                 ConnectionState::NeedsReauth.as_str(),
                 Some(&reason),
                 now_millis(),
+                Some(connection.token_version),
             )
             .await?;
-        tracing::warn!(connection = id, %reason, "GHL connection needs to be authorised again");
+        if !marked {
+            return Ok(ConnectionError::Superseded);
+        }
+        tracing::warn!(connection = %connection.id, %reason, "GHL connection needs to be authorised again");
         Ok(ConnectionError::NeedsReauth {
-            id: id.to_owned(),
+            id: connection.id.clone(),
             reason,
         })
+    }
+
+    /// A Private Integration Token GHL refused: marked, so that lists show it.
+    async fn pit_rejected(
+        &self,
+        connection: &Connection,
+    ) -> Result<ConnectionError, ConnectionError> {
+        match self
+            .needs_reauth(
+                connection,
+                "GHL refused the Private Integration Token".into(),
+            )
+            .await?
+        {
+            ConnectionError::Superseded => Ok(ConnectionError::Superseded),
+            _ => Ok(ConnectionError::PitRejected {
+                id: connection.id.clone(),
+            }),
+        }
     }
 
     /// An early refresh that failed for a passing reason leaves the current token in use while
@@ -415,7 +563,7 @@ impl Connections {
     async fn after_failed_refresh(
         &self,
         id: &str,
-        want: Want<'_>,
+        want: &Want,
         error: ConnectionError,
     ) -> Result<Connection, ConnectionError> {
         if let (Want::Current | Want::KeepAlive, ConnectionError::Refresh { source, .. }) =
@@ -436,12 +584,14 @@ impl Connections {
 
     /// Refreshes every connection that is expiring or has been idle for the keep-alive period.
     /// Returns how many were refreshed and the problems met.
-    pub async fn keep_alive(&self) -> Result<(usize, Vec<ConnectionError>), ConnectionError> {
+    pub async fn keep_alive(
+        self: &Arc<Self>,
+    ) -> Result<(usize, Vec<ConnectionError>), ConnectionError> {
         let mut refreshed = 0;
         let mut problems = Vec::new();
         for connection in self.vault.connections().await? {
             if connection.state != ConnectionState::Ok
-                || !self.due(&connection, Want::KeepAlive, now_millis())
+                || !self.due(&connection, &Want::KeepAlive, now_millis())
             {
                 continue;
             }
@@ -455,13 +605,13 @@ impl Connections {
     }
 
     /// Refreshes a connection now, whatever its expiry.
-    pub async fn refresh_now(&self, id: &str) -> Result<Connection, ConnectionError> {
+    pub async fn refresh_now(self: &Arc<Self>, id: &str) -> Result<Connection, ConnectionError> {
         let connection = self.load(id).await?;
         if connection.kind == ConnectionKind::Pit {
             return Err(ConnectionError::NotRefreshable { id: id.to_owned() });
         }
         let current = connection.access_token.expose_secret().to_owned();
-        self.fresh(id, Want::Replace(&current)).await
+        self.fresh(id, Want::Replace(current)).await
     }
 
     /// Stores a connection (after an authorisation, or a PIT).
@@ -513,7 +663,7 @@ impl TokenSource for ConnectionTokens {
     ) -> Result<Option<AccessToken>, GhlError> {
         let connection = self
             .connections
-            .fresh(&self.id, Want::Replace(rejected.expose()))
+            .fresh(&self.id, Want::Replace(rejected.expose().to_owned()))
             .await
             .map_err(token_error)?;
         Ok(Some(self.token_of(&connection)))
@@ -530,7 +680,8 @@ fn random_byte() -> u8 {
     byte[0]
 }
 
-pub(crate) fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buffer);
     buffer.iter().map(|b| format!("{b:02x}")).collect()

@@ -221,14 +221,41 @@ pub fn create_key_file(path: &Path) -> Result<bool, KeyError> {
     }
 }
 
+/// An exclusive lock on `<key file>.lock`, held until dropped: one rotation at a time.
+pub fn lock_key_file(path: &Path) -> Result<std::fs::File, KeyError> {
+    let lock_path = path.with_extension("key.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| KeyError::Write {
+            path: lock_path.clone(),
+            reason: e.to_string(),
+        })?;
+    file.lock().map_err(|e| KeyError::Write {
+        path: lock_path,
+        reason: e.to_string(),
+    })?;
+    Ok(file)
+}
+
 /// Replaces the key file with `keys` (base64, active first), atomically and with mode 0600.
 pub fn write_key_file(path: &Path, keys: &[String]) -> Result<(), KeyError> {
     let fail = |e: std::io::Error| KeyError::Write {
         path: path.to_owned(),
         reason: e.to_string(),
     };
-    let temporary = path.with_extension("key.new");
-    let _ = std::fs::remove_file(&temporary);
+    let mut unique = [0u8; 8];
+    SystemRandom::new()
+        .fill(&mut unique)
+        .map_err(|_| KeyError::Random)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let suffix: String = unique.iter().map(|b| format!("{b:02x}")).collect();
+    let temporary = path.with_file_name(format!(".{name}.{suffix}.tmp"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

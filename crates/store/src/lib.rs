@@ -150,9 +150,9 @@ pub trait VaultStore: Send + Sync + fmt::Debug {
     -> Result<Option<OAuthStateRow>, StoreError>;
     async fn purge_oauth_states(&self, now: Millis) -> Result<u64, StoreError>;
 
-    /// Inserts the connection, or replaces the tokens and grant of the one with its id (a
-    /// reconnect), setting it back to `ok` and moving its token version on.
-    async fn upsert_connection(&self, row: &ConnectionRow) -> Result<(), StoreError>;
+    /// Inserts each connection, or replaces the tokens and grant of the one with its id (a
+    /// reconnect), setting it back to `ok` and moving its token version on. All or none.
+    async fn upsert_connections(&self, rows: &[ConnectionRow]) -> Result<(), StoreError>;
     async fn connection(&self, id: &str) -> Result<Option<ConnectionRow>, StoreError>;
     async fn connections(&self) -> Result<Vec<ConnectionRow>, StoreError>;
     async fn delete_connection(&self, id: &str) -> Result<bool, StoreError>;
@@ -170,13 +170,16 @@ pub trait VaultStore: Send + Sync + fmt::Debug {
     /// Commits a new token pair if the token version is still `expected_version`, clearing the
     /// lease. False when another refresh committed first.
     async fn store_refreshed(&self, update: &RefreshedTokens) -> Result<bool, StoreError>;
+    /// Sets a connection's state; with `expected_version`, only if its tokens are still that
+    /// version (a refresh or reconnect since then wins). True when changed.
     async fn set_connection_state(
         &self,
         id: &str,
         state: &str,
         reason: Option<&str>,
         now: Millis,
-    ) -> Result<(), StoreError>;
+        expected_version: Option<i64>,
+    ) -> Result<bool, StoreError>;
 
     /// Every sealed value, for key rotation.
     async fn sealed_values(&self) -> Result<Vec<SealedValue>, StoreError>;

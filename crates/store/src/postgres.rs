@@ -77,7 +77,7 @@ fn postgres_sql(sql: &str) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(out)
 }
 
-crate::sql_store::sql_store_impl!(PostgresStore, Engine::Postgres, postgres_sql);
+crate::sql_store::sql_store_impl!(PostgresStore, Engine::Postgres, postgres_sql, "BEGIN");
 crate::sql_queue::sql_queue_impl!(
     PostgresStore,
     postgres_sql,

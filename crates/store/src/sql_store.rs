@@ -12,7 +12,7 @@ macro_rules! connection_columns {
 
 /// `$store` has a `pool` field; `$sql` turns a `?`-placeholder statement into the engine's form.
 macro_rules! sql_store_impl {
-    ($store:ty, $engine:expr, $sql:path) => {
+    ($store:ty, $engine:expr, $sql:path, $begin:expr) => {
         #[async_trait]
         impl VaultStore for $store {
             fn engine(&self) -> Engine {
@@ -63,35 +63,39 @@ macro_rules! sql_store_impl {
                     .rows_affected())
             }
 
-            async fn upsert_connection(&self, row: &ConnectionRow) -> Result<(), StoreError> {
-                sqlx::query($sql("INSERT INTO connections (id, kind, user_type, location_id, company_id, parent_id, scopes, \
-                     access_token, refresh_token, access_expires_at, state, state_reason, token_version, \
-                     last_refresh_at, refresh_count, user_id, created_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, 1, ?, 0, ?, ?, ?) \
-                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, user_type = excluded.user_type, \
-                     location_id = excluded.location_id, company_id = excluded.company_id, \
-                     parent_id = excluded.parent_id, scopes = excluded.scopes, \
-                     access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
-                     access_expires_at = excluded.access_expires_at, state = 'ok', state_reason = NULL, \
-                     token_version = connections.token_version + 1, refresh_owner = NULL, \
-                     refresh_lease_until = NULL, last_refresh_at = excluded.last_refresh_at, \
-                     user_id = excluded.user_id, updated_at = excluded.updated_at"))
-                .bind(&row.id)
-                .bind(&row.kind)
-                .bind(&row.user_type)
-                .bind(&row.location_id)
-                .bind(&row.company_id)
-                .bind(&row.parent_id)
-                .bind(&row.scopes)
-                .bind(&row.access_token)
-                .bind(&row.refresh_token)
-                .bind(row.access_expires_at)
-                .bind(row.last_refresh_at)
-                .bind(&row.user_id)
-                .bind(row.created_at)
-                .bind(row.updated_at)
-                .execute(&self.pool)
-                .await?;
+            async fn upsert_connections(&self, rows: &[ConnectionRow]) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                for row in rows {
+                    sqlx::query($sql("INSERT INTO connections (id, kind, user_type, location_id, company_id, parent_id, scopes, \
+                         access_token, refresh_token, access_expires_at, state, state_reason, token_version, \
+                         last_refresh_at, refresh_count, user_id, created_at, updated_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, 1, ?, 0, ?, ?, ?) \
+                         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, user_type = excluded.user_type, \
+                         location_id = excluded.location_id, company_id = excluded.company_id, \
+                         parent_id = excluded.parent_id, scopes = excluded.scopes, \
+                         access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+                         access_expires_at = excluded.access_expires_at, state = 'ok', state_reason = NULL, \
+                         token_version = connections.token_version + 1, refresh_owner = NULL, \
+                         refresh_lease_until = NULL, last_refresh_at = excluded.last_refresh_at, \
+                         user_id = excluded.user_id, updated_at = excluded.updated_at"))
+                    .bind(&row.id)
+                    .bind(&row.kind)
+                    .bind(&row.user_type)
+                    .bind(&row.location_id)
+                    .bind(&row.company_id)
+                    .bind(&row.parent_id)
+                    .bind(&row.scopes)
+                    .bind(&row.access_token)
+                    .bind(&row.refresh_token)
+                    .bind(row.access_expires_at)
+                    .bind(row.last_refresh_at)
+                    .bind(&row.user_id)
+                    .bind(row.created_at)
+                    .bind(row.updated_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -103,9 +107,12 @@ macro_rules! sql_store_impl {
             }
 
             async fn connections(&self) -> Result<Vec<ConnectionRow>, StoreError> {
-                Ok(sqlx::query_as($sql(concat!("SELECT ", $crate::sql_store::connection_columns!(), " FROM connections ORDER BY id")))
+                let mut rows: Vec<ConnectionRow> = sqlx::query_as($sql(concat!("SELECT ", $crate::sql_store::connection_columns!(), " FROM connections")))
                     .fetch_all(&self.pool)
-                    .await?)
+                    .await?;
+                // Sorted here, byte-wise: the engines' collations differ.
+                rows.sort_by(|a, b| a.id.cmp(&b.id));
+                Ok(rows)
             }
 
             async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
@@ -160,15 +167,35 @@ macro_rules! sql_store_impl {
                     == 1)
             }
 
-            async fn set_connection_state(&self, id: &str, state: &str, reason: Option<&str>, now: Millis) -> Result<(), StoreError> {
-                sqlx::query($sql("UPDATE connections SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?"))
+            async fn set_connection_state(
+                &self,
+                id: &str,
+                state: &str,
+                reason: Option<&str>,
+                now: Millis,
+                expected_version: Option<i64>,
+            ) -> Result<bool, StoreError> {
+                let changed = match expected_version {
+                    Some(version) => sqlx::query($sql(
+                        "UPDATE connections SET state = ?, state_reason = ?, updated_at = ? WHERE id = ? AND token_version = ?",
+                    ))
                     .bind(state)
                     .bind(reason)
                     .bind(now)
                     .bind(id)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
+                    .bind(version),
+                    None => sqlx::query($sql(
+                        "UPDATE connections SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?",
+                    ))
+                    .bind(state)
+                    .bind(reason)
+                    .bind(now)
+                    .bind(id),
+                }
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(changed == 1)
             }
 
             async fn sealed_values(&self) -> Result<Vec<SealedValue>, StoreError> {

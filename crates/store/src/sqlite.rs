@@ -60,5 +60,5 @@ fn sqlite_dynamic(sql: &str) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql.to_owned())
 }
 
-crate::sql_store::sql_store_impl!(SqliteStore, Engine::Sqlite, sqlite_sql);
+crate::sql_store::sql_store_impl!(SqliteStore, Engine::Sqlite, sqlite_sql, "BEGIN IMMEDIATE");
 crate::sql_queue::sql_queue_impl!(SqliteStore, sqlite_dynamic, "", "BEGIN IMMEDIATE");

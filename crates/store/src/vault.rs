@@ -8,9 +8,9 @@ use std::sync::{Arc, RwLock};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::cipher::{self, CipherError};
-use crate::keyring::{KeyError, KeyRing, KeySource};
+use crate::keyring::{self, KeyError, KeyRing, KeySource};
 use crate::prelude::*;
-use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, StoreError};
+use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, SealedValue, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -229,6 +229,18 @@ pub struct Vault {
     store: Arc<dyn Store>,
     source: KeySource,
     keys: RwLock<Arc<KeyRing>>,
+    /// The key file's modification time and size when it was read: a change means another
+    /// process rotated the key, and the ring is read again before anything is sealed.
+    key_file_stamp: std::sync::Mutex<Option<(std::time::SystemTime, u64)>>,
+}
+
+fn file_stamp(source: &KeySource) -> Option<(std::time::SystemTime, u64)> {
+    match source {
+        KeySource::File(path) => std::fs::metadata(path)
+            .ok()
+            .and_then(|m| Some((m.modified().ok()?, m.len()))),
+        KeySource::Env(_) => None,
+    }
 }
 
 impl fmt::Debug for Vault {
@@ -249,10 +261,17 @@ impl Vault {
         let keys = KeyRing::load(&source)?;
         let vault = Self {
             store,
+            key_file_stamp: std::sync::Mutex::new(file_stamp(&source)),
             source,
             keys: RwLock::new(Arc::new(keys)),
         };
-        if let Some(value) = vault.store.sealed_values().await?.into_iter().next() {
+        // One value per key id in use: a ring that lacks any of them is refused now.
+        let mut checked = std::collections::HashSet::new();
+        for value in vault.store.sealed_values().await? {
+            let key_id = cipher::key_id(&value.sealed).unwrap_or_default().to_owned();
+            if !checked.insert(key_id) {
+                continue;
+            }
             let keys = vault.keys();
             let place = cipher::aad(value.table, &value.row_id, value.column);
             if let Err(error) = cipher::open(&keys, &place, &value.sealed) {
@@ -283,9 +302,21 @@ impl Vault {
 
     /// Reads the key ring again (after another process rotated the key).
     pub fn reload_keys(&self) -> Result<(), VaultError> {
+        let stamp = file_stamp(&self.source);
         let keys = KeyRing::load(&self.source)?;
         *self.keys.write().expect("key ring lock") = Arc::new(keys);
+        *self.key_file_stamp.lock().expect("stamp lock") = stamp;
         Ok(())
+    }
+
+    /// The ring to seal with: read again first if the key file changed since it was read, so
+    /// that nothing is sealed with a key a rotation is retiring.
+    fn sealing_keys(&self) -> Result<Arc<KeyRing>, VaultError> {
+        let stamp = file_stamp(&self.source);
+        if stamp.is_some() && stamp != *self.key_file_stamp.lock().expect("stamp lock") {
+            self.reload_keys()?;
+        }
+        Ok(self.keys())
     }
 
     fn seal(
@@ -296,7 +327,8 @@ impl Vault {
         secret: &str,
     ) -> Result<String, VaultError> {
         let place = cipher::aad(table, row_id, column);
-        cipher::seal(&self.keys(), &place, secret.as_bytes())
+        let keys = self.sealing_keys()?;
+        cipher::seal(&keys, &place, secret.as_bytes())
             .map_err(|error| VaultError::Cipher { place, error })
     }
 
@@ -367,51 +399,70 @@ impl Vault {
         new: NewConnection,
         now: Millis,
     ) -> Result<Connection, VaultError> {
-        let id = connection_id(
-            new.user_type,
-            new.location_id.as_deref(),
-            new.company_id.as_deref(),
-        );
-        let access_token = self.seal(
-            CONNECTIONS,
-            &id,
-            "access_token",
-            new.access_token.expose_secret(),
-        )?;
-        let refresh_token = new
-            .refresh_token
-            .as_ref()
-            .map(|t| self.seal(CONNECTIONS, &id, "refresh_token", t.expose_secret()))
-            .transpose()?;
-        let row = ConnectionRow {
-            id: id.clone(),
-            kind: new.kind.as_str().to_owned(),
-            user_type: new.user_type.as_str().to_owned(),
-            location_id: new.location_id,
-            company_id: new.company_id,
-            parent_id: new.parent_id,
-            scopes: new.scopes.join(" "),
-            access_token,
-            refresh_token,
-            access_expires_at: new.access_expires_at,
-            state: ConnectionState::Ok.as_str().to_owned(),
-            state_reason: None,
-            token_version: 1,
-            refresh_owner: None,
-            refresh_lease_until: None,
-            last_refresh_at: Some(now),
-            refresh_count: 0,
-            user_id: new.user_id,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.upsert_connection(&row).await?;
-        self.connection(&id)
-            .await?
-            .ok_or_else(|| VaultError::BadRow {
+        let mut saved = self.save_connections(vec![new], now).await?;
+        Ok(saved.remove(0))
+    }
+
+    /// Stores several connections in one transaction: all of them, or none.
+    pub async fn save_connections(
+        &self,
+        news: Vec<NewConnection>,
+        now: Millis,
+    ) -> Result<Vec<Connection>, VaultError> {
+        let mut rows = Vec::with_capacity(news.len());
+        for new in news {
+            let id = connection_id(
+                new.user_type,
+                new.location_id.as_deref(),
+                new.company_id.as_deref(),
+            );
+            let access_token = self.seal(
+                CONNECTIONS,
+                &id,
+                "access_token",
+                new.access_token.expose_secret(),
+            )?;
+            let refresh_token = new
+                .refresh_token
+                .as_ref()
+                .map(|t| self.seal(CONNECTIONS, &id, "refresh_token", t.expose_secret()))
+                .transpose()?;
+            rows.push(ConnectionRow {
                 id,
-                reason: "it was not there after saving it".into(),
-            })
+                kind: new.kind.as_str().to_owned(),
+                user_type: new.user_type.as_str().to_owned(),
+                location_id: new.location_id,
+                company_id: new.company_id,
+                parent_id: new.parent_id,
+                scopes: new.scopes.join(" "),
+                access_token,
+                refresh_token,
+                access_expires_at: new.access_expires_at,
+                state: ConnectionState::Ok.as_str().to_owned(),
+                state_reason: None,
+                token_version: 1,
+                refresh_owner: None,
+                refresh_lease_until: None,
+                last_refresh_at: Some(now),
+                refresh_count: 0,
+                user_id: new.user_id,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        self.store.upsert_connections(&rows).await?;
+        let mut saved = Vec::with_capacity(rows.len());
+        for row in rows {
+            let connection = self
+                .connection(&row.id)
+                .await?
+                .ok_or_else(|| VaultError::BadRow {
+                    id: row.id.clone(),
+                    reason: "it was not there after saving it".into(),
+                })?;
+            saved.push(connection);
+        }
+        Ok(saved)
     }
 
     pub async fn connection(&self, id: &str) -> Result<Option<Connection>, VaultError> {
@@ -469,32 +520,84 @@ impl Vault {
         Ok(self.store.store_refreshed(&update).await?)
     }
 
-    /// Seals every value again under the active key. Safe to run while other processes work:
-    /// each value is replaced only if it is unchanged since it was read.
+    /// Seals every value again under the active key of the ring in use. Safe while other
+    /// processes work: each value is replaced only if it is unchanged since it was read.
     pub async fn reseal_all(&self) -> Result<RotationReport, VaultError> {
-        let keys = self.keys();
+        self.reseal_with(&self.keys()).await
+    }
+
+    /// Re-seals, with `keys`, every value not sealed with its active key; passes again while
+    /// writers raced it, up to a few times.
+    async fn reseal_with(&self, keys: &KeyRing) -> Result<RotationReport, VaultError> {
         let active = keys.active().id().to_owned();
         let mut report = RotationReport {
             active_key: active.clone(),
             ..RotationReport::default()
         };
-        for value in self.store.sealed_values().await? {
-            if cipher::key_id(&value.sealed) == Some(active.as_str()) {
-                continue;
+        for _pass in 0..5 {
+            let stale: Vec<SealedValue> = self
+                .store
+                .sealed_values()
+                .await?
+                .into_iter()
+                .filter(|v| cipher::key_id(&v.sealed) != Some(active.as_str()))
+                .collect();
+            if stale.is_empty() {
+                return Ok(report);
             }
-            let plain = self.open_value(value.table, &value.row_id, value.column, &value.sealed)?;
-            let resealed = self.seal(
-                value.table,
-                &value.row_id,
-                value.column,
-                plain.expose_secret(),
-            )?;
-            if self.store.replace_sealed(&value, &resealed).await? {
-                report.resealed += 1;
-            } else {
-                report.skipped_changed += 1;
+            for value in stale {
+                let place = cipher::aad(value.table, &value.row_id, value.column);
+                let plain = cipher::open(keys, &place, &value.sealed).map_err(|error| {
+                    VaultError::Cipher {
+                        place: place.clone(),
+                        error,
+                    }
+                })?;
+                let resealed = cipher::seal(keys, &place, &plain)
+                    .map_err(|error| VaultError::Cipher { place, error })?;
+                if self.store.replace_sealed(&value, &resealed).await? {
+                    report.resealed += 1;
+                } else {
+                    report.skipped_changed += 1;
+                }
             }
         }
+        Err(VaultError::BadRow {
+            id: "(many)".into(),
+            reason: "values kept changing while being sealed again; run the rotation again".into(),
+        })
+    }
+
+    /// Rotates the master key of a key file while other processes keep working:
+    /// 1. the new key goes in first, the old ones stay, so every process can open everything;
+    /// 2. every value is sealed again under the new key;
+    /// 3. the old keys leave the file;
+    /// 4. anything a process sealed with an old key in the meantime is sealed again (this
+    ///    process still holds the old keys), and writers read the file again before sealing.
+    ///
+    /// A lock file keeps two rotations from running at once.
+    pub async fn rotate_key_file(&self) -> Result<RotationReport, VaultError> {
+        let KeySource::File(path) = &self.source else {
+            return Err(VaultError::Key(KeyError::Invalid {
+                origin: self.source.describe(),
+                index: 0,
+                reason: "a key file rotation needs a key file; with NIFTY_GHL_MASTER_KEY put the new key first and run `nifty-ghl keys rotate`".into(),
+            }));
+        };
+        let _lock = keyring::lock_key_file(path)?;
+        let old = keyring::read_key_file(path)?;
+        let new = keyring::generate_key()?;
+        let mut both = vec![new.clone()];
+        both.extend(old);
+        keyring::write_key_file(path, &both)?;
+        self.reload_keys()?;
+        let ring = self.keys();
+        let mut report = self.reseal_with(&ring).await?;
+        keyring::write_key_file(path, &[new])?;
+        let stragglers = self.reseal_with(&ring).await?;
+        report.resealed += stragglers.resealed;
+        report.skipped_changed += stragglers.skipped_changed;
+        self.reload_keys()?;
         Ok(report)
     }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use store::KeySource;
-use store::keyring::{self, MASTER_KEY_ENV};
+use store::keyring::MASTER_KEY_ENV;
 
 use crate::app::App;
 use crate::cli::KeysCommand;
@@ -17,17 +17,7 @@ pub async fn run(config_path: &Path, command: KeysCommand) -> anyhow::Result<()>
     let vault = app.connections.vault();
     match vault.key_source().clone() {
         KeySource::File(path) => {
-            let old = keyring::read_key_file(&path)?;
-            let new = keyring::generate_key()?;
-            // 1. The new key goes in first (the old ones stay, so every process can still open
-            //    everything), 2. every value is sealed again, 3. the old keys go.
-            let mut both = vec![new.clone()];
-            both.extend(old);
-            keyring::write_key_file(&path, &both)?;
-            vault.reload_keys()?;
-            let report = vault.reseal_all().await?;
-            keyring::write_key_file(&path, &[new])?;
-            vault.reload_keys()?;
+            let report = vault.rotate_key_file().await?;
             println!(
                 "rotated: {} value(s) sealed again under key {}; {} now holds only that key",
                 report.resealed,
@@ -46,7 +36,8 @@ pub async fn run(config_path: &Path, command: KeysCommand) -> anyhow::Result<()>
             if vault.keys().ids().len() < 2 {
                 return Err(input_error(format!(
                     "{MASTER_KEY_ENV} holds one key. To rotate, put a new key first and keep the old one after it \
-                     ({MASTER_KEY_ENV}=<new>,<old>), run `nifty-ghl keys rotate`, then remove the old key"
+                     ({MASTER_KEY_ENV}=<new>,<old>) in every running process, run `nifty-ghl keys rotate`, \
+                     then remove the old key everywhere"
                 )));
             }
             let report = vault.reseal_all().await?;

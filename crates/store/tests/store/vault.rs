@@ -285,7 +285,7 @@ async fn one_refresh_lease_at_a_time_and_commits_fenced_by_version() {
 
         engine
             .store
-            .set_connection_state(&saved.id, "needs_reauth", Some("invalid_grant"), 400)
+            .set_connection_state(&saved.id, "needs_reauth", Some("invalid_grant"), 400, None)
             .await
             .unwrap();
         let paused = vault.connection(&saved.id).await.unwrap().unwrap();
@@ -406,14 +406,15 @@ async fn a_running_vault_follows_a_rotation_made_by_another_process() {
         let rotating = Vault::open(engine.store.clone(), KeySource::File(path.clone()))
             .await
             .unwrap();
-        let old = store::keyring::read_key_file(&path).unwrap();
-        let new = generate_key().unwrap();
-        let mut both = vec![new.clone()];
-        both.extend(old);
-        store::keyring::write_key_file(&path, &both).unwrap();
-        rotating.reload_keys().unwrap();
-        assert_eq!(rotating.reseal_all().await.unwrap().resealed, 2);
-        store::keyring::write_key_file(&path, &[new]).unwrap();
+        let old_ids = running.keys().ids();
+        let report = rotating.rotate_key_file().await.unwrap();
+        assert_eq!(report.resealed, 2, "{}: access + refresh", engine.name);
+        assert!(!old_ids.contains(&report.active_key));
+        assert_eq!(
+            store::keyring::read_key_file(&path).unwrap().len(),
+            1,
+            "the old key left the file"
+        );
 
         let read = running
             .connection("loc_LOCATIONfffffffffff1")
@@ -429,6 +430,34 @@ async fn a_running_vault_follows_a_rotation_made_by_another_process() {
         assert_eq!(
             running.keys().ids(),
             vec![rotating.keys().active().id().to_owned()]
+        );
+
+        // What the running process seals after the rotation uses the new key: a process
+        // holding only the new key reads everything.
+        running
+            .save_connection(
+                location_connection(
+                    "LOCATIONfffffffffff2",
+                    "token-after-rotation",
+                    "refresh-after-rotation",
+                ),
+                1,
+            )
+            .await
+            .unwrap();
+        let fresh = Vault::open(engine.store.clone(), KeySource::File(path.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            fresh.connections().await.unwrap().len(),
+            2,
+            "{}",
+            engine.name
+        );
+        assert_eq!(
+            fresh.reseal_all().await.unwrap().resealed,
+            0,
+            "nothing sealed with an old key"
         );
     }
 }
