@@ -3,7 +3,9 @@
 //! GHL allows 100 requests per 10 s and 200,000 per day per app and location. The governor
 //! keeps a sliding window of send times (a little longer than GHL's interval, so that the time
 //! a request takes to arrive can never push 101 into one of GHL's windows) and a daily count,
-//! and corrects both from the `X-RateLimit-*` headers of every answer.
+//! and corrects both from the `X-RateLimit-*` headers of every answer. A location taken over
+//! from another instance starts with one request, and the answer's headers say how much of
+//! the window that instance left.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -28,6 +30,11 @@ struct Budget {
     today: u64,
     /// GHL said there is nothing left until then.
     blocked_until: Option<Instant>,
+    /// The location just came from another instance, whose spending is unknown here: one
+    /// request at a time until GHL's headers tell what is left, or until then.
+    careful_until: Option<Instant>,
+    /// While careful: the one request is out and not yet answered.
+    probe_out: bool,
 }
 
 #[derive(Debug)]
@@ -35,6 +42,9 @@ pub struct Governor {
     limits: Limits,
     budgets: Mutex<HashMap<String, Budget>>,
 }
+
+/// How often a careful location looks again whether its probing request was answered.
+const CAREFUL_POLL: Duration = Duration::from_millis(25);
 
 fn utc_day() -> u64 {
     std::time::SystemTime::now()
@@ -73,10 +83,19 @@ impl Governor {
             || {
                 budget.sent.push_back(now);
                 budget.today += 1;
+                budget.probe_out = budget.careful_until.is_some();
                 Ok(())
             },
             Err,
         )
+    }
+
+    /// `location` now belongs to this instance, fresh from another one (or from a restart):
+    /// what was spent in the current window is unknown until GHL answers once.
+    pub fn handed_over(&self, location: &str) {
+        let mut budgets = self.budgets.lock().expect("governor lock");
+        let budget = budgets.entry(location.to_owned()).or_default();
+        budget.careful_until = Some(Instant::now() + self.window());
     }
 
     /// How long until `location` can send, without spending anything (zero: now).
@@ -103,6 +122,14 @@ impl Governor {
             budget.blocked_until = None;
         }
         let window = self.window();
+        if let Some(until) = budget.careful_until {
+            if until <= now {
+                budget.careful_until = None;
+            } else if budget.probe_out {
+                // The one probing request is out; its answer will tell the rest.
+                return Some(CAREFUL_POLL.min(until - now));
+            }
+        }
         while budget
             .sent
             .front()
@@ -130,10 +157,47 @@ impl Governor {
                 budget.blocked_until = Some(now + until);
             }
         }
+        if let Some(remaining) = reported.remaining.filter(|r| *r > 0) {
+            // Requests GHL counted that this process did not send (another instance's, before
+            // a handover) fill the window as if sent now.
+            let window = self.window();
+            while budget
+                .sent
+                .front()
+                .is_some_and(|sent| now.duration_since(*sent) >= window)
+            {
+                budget.sent.pop_front();
+            }
+            let spent_elsewhere = self
+                .limits
+                .burst_max
+                .saturating_sub(remaining)
+                .saturating_sub(budget.sent.len() as u64);
+            for _ in 0..spent_elsewhere {
+                budget.sent.push_back(now);
+            }
+        }
+        if reported.remaining.is_some() {
+            budget.careful_until = None;
+            budget.probe_out = false;
+        }
         if reported.remaining == Some(0) {
             let interval = reported.interval.unwrap_or(self.limits.interval);
             let until = now + interval + self.limits.margin;
             budget.blocked_until = Some(budget.blocked_until.map_or(until, |b| b.max(until)));
+        }
+    }
+
+    /// A call is over, whatever its outcome (an answer without headers, no answer, or no
+    /// request at all): a careful location may send its next probe.
+    pub fn settled(&self, location: &str) {
+        if let Some(budget) = self
+            .budgets
+            .lock()
+            .expect("governor lock")
+            .get_mut(location)
+        {
+            budget.probe_out = false;
         }
     }
 
@@ -212,5 +276,46 @@ mod tests {
             },
         );
         assert_eq!(governor.spent_today("L2"), 1_000);
+    }
+
+    #[test]
+    fn a_handed_over_location_probes_once_then_spends_what_the_headers_leave() {
+        let governor = Governor::new(limits(100, 10_000));
+        governor.handed_over("L1");
+        governor.try_take("L1").unwrap();
+        let wait = governor.try_take("L1").unwrap_err();
+        assert!(wait <= CAREFUL_POLL, "{wait:?}");
+        // An answer without headers lets the next probe go, and only that one.
+        governor.settled("L1");
+        governor.try_take("L1").unwrap();
+        assert!(governor.try_take("L1").is_err());
+        // The previous owner spent 90 of the window: 8 left after the probes.
+        governor.observe(
+            "L1",
+            &RateLimit {
+                remaining: Some(8),
+                ..RateLimit::default()
+            },
+        );
+        for _ in 0..8 {
+            governor.try_take("L1").unwrap();
+        }
+        assert!(
+            governor.try_take("L1").unwrap_err() > Duration::from_secs(9),
+            "the 100 of GHL's window are spent"
+        );
+        // Headers that agree with what was sent change nothing.
+        governor.try_take("L2").unwrap();
+        governor.observe(
+            "L2",
+            &RateLimit {
+                remaining: Some(99),
+                ..RateLimit::default()
+            },
+        );
+        for _ in 0..99 {
+            governor.try_take("L2").unwrap();
+        }
+        assert!(governor.try_take("L2").is_err());
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use store::Store;
+use store::{Store, StoreError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -29,8 +29,16 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn start(config: &Config, connections: Arc<Connections>) -> Self {
+    /// Claims this process's place among the instances (on SQLite: the only service on the
+    /// database), then starts ingesting and delivering.
+    pub async fn start(config: &Config, connections: Arc<Connections>) -> Result<Self, StoreError> {
         let store = Arc::clone(connections.vault().store());
+        let owner = format!(
+            "instance-{}-{}",
+            std::process::id(),
+            crate::connections::random_hex(4)
+        );
+        let claim = store.claim_instance(&owner, store::now_millis()).await?;
         let wake = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::default());
         let settings = config.pipeline.clone();
@@ -49,6 +57,7 @@ impl Pipeline {
         }));
         let notifier = Notifier::new(Arc::clone(&store), config.notifications.clone());
         let runner = Arc::new(Runner::new(
+            claim,
             Arc::clone(&store),
             connections,
             governor,
@@ -59,7 +68,7 @@ impl Pipeline {
         ));
         let stop = CancellationToken::new();
         let workers = tokio::spawn(Arc::clone(&runner).run(stop.clone()));
-        Self {
+        Ok(Self {
             ingestor,
             metrics,
             store,
@@ -67,7 +76,7 @@ impl Pipeline {
             stop,
             committer,
             workers,
-        }
+        })
     }
 
     /// The name this process uses in job and location leases.

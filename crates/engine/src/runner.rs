@@ -11,7 +11,7 @@ use ghl::GhlClient;
 use rand::Rng;
 use store::queue::{AttemptRow, JobOutcome, JobRow};
 use store::vault::ConnectionState;
-use store::{Millis, Store, now_millis};
+use store::{InstanceClaim, Millis, Store, now_millis};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
@@ -23,6 +23,8 @@ use crate::metrics::Metrics;
 use crate::notify::{Alert, Notifier};
 
 pub struct Runner {
+    /// Held for the runner's life: the proof other instances check before taking over.
+    claim: InstanceClaim,
     store: Arc<dyn Store>,
     connections: Arc<Connections>,
     governor: Arc<Governor>,
@@ -47,6 +49,7 @@ impl std::fmt::Debug for Runner {
 impl Runner {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
+        claim: InstanceClaim,
         store: Arc<dyn Store>,
         connections: Arc<Connections>,
         governor: Arc<Governor>,
@@ -56,15 +59,12 @@ impl Runner {
         wake: Arc<Notify>,
     ) -> Self {
         Self {
+            owner: claim.id().to_owned(),
+            claim,
             store,
             connections,
             governor,
             settings,
-            owner: format!(
-                "worker-{}-{}",
-                std::process::id(),
-                crate::connections::random_hex(4)
-            ),
             notifier,
             metrics,
             wake,
@@ -399,7 +399,26 @@ impl Runner {
         (Some(outcome), "dead", Some(error), Some(alert))
     }
 
-    /// Every second: location leases, heartbeats, the reaper; every hour: the purge.
+    /// Keeps this instance's claim, and takes back at once the work of instances that died.
+    async fn bury_the_dead(&self) -> Result<(), store::StoreError> {
+        self.claim.check().await?;
+        let now = now_millis();
+        let lease = self.settings.location_lease_secs as Millis * 1000;
+        for (instance, jobs) in self
+            .store
+            .bury_dead_instances(&self.claim, now - 2 * lease, now)
+            .await?
+        {
+            tracing::warn!(%instance, jobs, "an instance stopped without finishing; its jobs are queued again");
+            if jobs > 0 {
+                self.wake.notify_waiters();
+            }
+        }
+        Ok(())
+    }
+
+    /// Every second: the instance claim and the dead, location leases, heartbeats, the reaper;
+    /// every hour: the purge.
     async fn upkeep(self: Arc<Self>, stop: CancellationToken) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -408,6 +427,9 @@ impl Runner {
             tokio::select! {
                 _ = tick.tick() => {}
                 () = stop.cancelled() => return,
+            }
+            if let Err(error) = self.bury_the_dead().await {
+                tracing::warn!(%error, "the instance claim or the burial of stopped instances failed");
             }
             if let Err(error) = self.manage_leases().await {
                 tracing::warn!(%error, "location leases could not be renewed");
@@ -488,7 +510,12 @@ impl Runner {
                 kept.push(location.clone());
             }
         }
-        let gained = kept.iter().any(|l| !mine.contains(l));
+        let gained: Vec<&String> = kept.iter().filter(|l| !mine.contains(l)).collect();
+        // What another instance spent of a location's budget is unknown here: start careful.
+        for location in &gained {
+            self.governor.handed_over(location);
+        }
+        let gained = !gained.is_empty();
         *self.owned.lock().expect("owned") = kept;
         if gained {
             self.wake.notify_waiters();

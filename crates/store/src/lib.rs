@@ -5,6 +5,7 @@
 //! This crate never makes HTTP calls. Times are milliseconds since the Unix epoch.
 
 mod cipher;
+pub mod instances;
 pub mod keyring;
 mod postgres;
 pub mod queue;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use instances::{InstanceClaim, InstanceStore};
 pub use keyring::{KeyRing, KeySource};
 pub use queue::QueueStore;
 pub use vault::Vault;
@@ -52,6 +54,12 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is not what nifty-ghl wrote: {0}")]
     Corrupt(String),
+    #[error(
+        "another `nifty-ghl serve` ({holder}) is using the SQLite database {database}; SQLite takes one \
+         service at a time: stop the other one, or use PostgreSQL (database_url = \"postgres://…\") \
+         to run several instances"
+    )]
+    InUse { database: String, holder: String },
 }
 
 /// The marketplace app's credentials; `client_secret` is sealed.
@@ -125,15 +133,15 @@ pub struct SealedValue {
     pub sealed: String,
 }
 
-/// The storage interface: the vault's part ([`VaultStore`]) and the pipeline's
-/// ([`QueueStore`]). Both engines pass the same test suite.
-pub trait Store: VaultStore + QueueStore {}
+/// The storage interface: the vault's part ([`VaultStore`]), the pipeline's ([`QueueStore`])
+/// and the instances' ([`InstanceStore`]). Both engines pass the same test suite.
+pub trait Store: VaultStore + QueueStore + InstanceStore {}
 
-impl<T: VaultStore + QueueStore + ?Sized> Store for T {}
+impl<T: VaultStore + QueueStore + InstanceStore + ?Sized> Store for T {}
 
 /// Brings every storage method into scope: `use store::prelude::*`.
 pub mod prelude {
-    pub use crate::{QueueStore, Store, VaultStore};
+    pub use crate::{InstanceStore, QueueStore, Store, VaultStore};
 }
 
 /// Connections, OAuth states, the app's credentials, and key rotation.

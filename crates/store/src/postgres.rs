@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::instances::{BURIED_JOB_ERROR, InstanceClaim, InstanceStore};
 use crate::queue::{
     AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
 };
@@ -18,6 +19,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// For the session each instance's claim keeps open.
+    options: PgConnectOptions,
 }
 
 impl PostgresStore {
@@ -50,14 +53,14 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
         sqlx::migrate!("migrations/postgres")
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self { pool, options })
     }
 }
 
@@ -84,3 +87,64 @@ crate::sql_queue::sql_queue_impl!(
     "FOR UPDATE SKIP LOCKED",
     "BEGIN"
 );
+
+#[async_trait]
+impl InstanceStore for PostgresStore {
+    async fn claim_instance(&self, id: &str, _now: Millis) -> Result<InstanceClaim, StoreError> {
+        crate::instances::lock_postgres(&self.options, id).await
+    }
+
+    /// An instance is gone when its advisory lock can be taken (its session ended). The probe
+    /// holds the lock until the burial commits, so the instance cannot come back half-way.
+    async fn bury_dead_instances(
+        &self,
+        claim: &InstanceClaim,
+        stale_before: Millis,
+        now: Millis,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let others: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT id, lock_key, heartbeat_at FROM instances WHERE id <> $1 ORDER BY id",
+        )
+        .bind(claim.id())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut buried = Vec::new();
+        for (id, lock_key, heartbeat_at) in others {
+            let dead = match lock_key {
+                Some(key) => {
+                    let (free,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+                        .bind(key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    free
+                }
+                None => heartbeat_at < stale_before,
+            };
+            if !dead {
+                continue;
+            }
+            let jobs = sqlx::query(
+                "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
+                 last_error = $1, updated_at = $2 WHERE status = 'running' AND locked_by = $3",
+            )
+            .bind(BURIED_JOB_ERROR)
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM location_leases WHERE owner = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM instances WHERE id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            buried.push((id, jobs));
+        }
+        tx.commit().await?;
+        Ok(buried)
+    }
+}

@@ -1,5 +1,6 @@
 //! The embedded engine: one SQLite file in WAL mode, fully synchronous commits.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use async_trait::async_trait;
 
+use crate::instances::{BURIED_JOB_ERROR, InstanceClaim, InstanceStore};
 use crate::queue::{
     AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
 };
@@ -19,6 +21,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file; `None` in memory.
+    file: Option<PathBuf>,
 }
 
 impl SqliteStore {
@@ -37,6 +41,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let file = Some(options.get_filename().to_path_buf())
+            .filter(|f| !f.as_os_str().is_empty() && f.as_os_str() != ":memory:");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -46,7 +52,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self { pool, file })
     }
 }
 
@@ -62,3 +68,61 @@ fn sqlite_dynamic(sql: &str) -> sqlx::AssertSqlSafe<String> {
 
 crate::sql_store::sql_store_impl!(SqliteStore, Engine::Sqlite, sqlite_sql, "BEGIN IMMEDIATE");
 crate::sql_queue::sql_queue_impl!(SqliteStore, sqlite_dynamic, "", "BEGIN IMMEDIATE");
+
+#[async_trait]
+impl InstanceStore for SqliteStore {
+    async fn claim_instance(&self, id: &str, now: Millis) -> Result<InstanceClaim, StoreError> {
+        let claim = match &self.file {
+            Some(file) => crate::instances::lock_sqlite(file, id)?,
+            None => InstanceClaim::private(id),
+        };
+        sqlx::query(
+            "INSERT INTO instances (id, heartbeat_at) VALUES (?, ?) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(claim)
+    }
+
+    /// Whoever holds the claim is the only service on this database: every other instance on
+    /// record has stopped.
+    async fn bury_dead_instances(
+        &self,
+        claim: &InstanceClaim,
+        _stale_before: Millis,
+        now: Millis,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let others: Vec<(String,)> = sqlx::query_as("SELECT id FROM instances WHERE id <> ?")
+            .bind(claim.id())
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut buried = Vec::new();
+        for (id,) in others {
+            let jobs = sqlx::query(
+                "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
+                 last_error = ?, updated_at = ? WHERE status = 'running' AND locked_by = ?",
+            )
+            .bind(BURIED_JOB_ERROR)
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM location_leases WHERE owner = ?")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM instances WHERE id = ?")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            buried.push((id, jobs));
+        }
+        tx.commit().await?;
+        Ok(buried)
+    }
+}

@@ -31,8 +31,9 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     if keys.is_empty() && !app.config.hooks.allow_unsigned {
         eprintln!("note: no hooks.secrets are set, so /hooks/niftyimages refuses every event");
     }
+    // The pipeline first: on SQLite it refuses to run beside another service on the database.
+    let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone()).await?;
     let listener = server::bind(address).await?;
-    let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone());
     let stop = CancellationToken::new();
     let router = server::router(server::AppState {
         connections: app.connections.clone(),
@@ -45,6 +46,8 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             allow_unsigned: app.config.hooks.allow_unsigned,
         })),
     });
+    // The address bound, not the one asked for: with port 0 the system picks one.
+    let address = listener.local_addr()?;
     eprintln!(
         "nifty-ghl listening on http://{address} (events at /hooks/niftyimages, OAuth callback at /oauth/callback)"
     );

@@ -167,6 +167,7 @@ impl JobContext<'_> {
                 }
             }
         }
+        self.governor.settled(&self.job.location_id);
         result.map_err(|error| self.classify(name, error))
     }
 

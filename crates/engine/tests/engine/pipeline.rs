@@ -46,7 +46,9 @@ async fn each_event_becomes_its_effect_in_ghl() {
         let process = Process::open(&place, &new_key(), sandbox.url(), refresh_settings(60)).await;
         connect_pit(&process, &sandbox, 0, &WRITE).await;
         let location = sandbox.location_id(0).to_owned();
-        let pipeline = Pipeline::start(&pipeline_config(&location), process.connections.clone());
+        let pipeline = Pipeline::start(&pipeline_config(&location), process.connections.clone())
+            .await
+            .unwrap();
         let receipt = pipeline
             .ingestor
             .submit(
@@ -152,7 +154,9 @@ async fn faults_and_429_storms_still_give_every_effect_exactly_once() {
         // GHL's interval is 10 s; 1 s here keeps the 429 storms' waits short.
         let mut config = pipeline_config(&location);
         config.pipeline.burst_interval_ms = 1_000;
-        let pipeline = Pipeline::start(&config, process.connections.clone());
+        let pipeline = Pipeline::start(&config, process.connections.clone())
+            .await
+            .unwrap();
         let storm = tokio::spawn({
             let url = sandbox.url().to_owned();
             async move {
@@ -252,7 +256,9 @@ async fn the_governor_spends_the_budget_without_a_single_429() {
     let mut config = pipeline_config(&location);
     config.pipeline.burst_max = 10;
     config.pipeline.burst_interval_ms = 1_000;
-    let pipeline = Pipeline::start(&config, process.connections.clone());
+    let pipeline = Pipeline::start(&config, process.connections.clone())
+        .await
+        .unwrap();
     let batch: Vec<Value> = (0..40)
         .map(|i| json!({"id": format!("s{i}"), "type": "signup", "data": {"email": format!("s{i}@example.com")}}))
         .collect();
@@ -329,7 +335,9 @@ async fn a_permanent_failure_becomes_a_dead_letter_with_one_alert_and_replays_on
         config.notifications.slack_webhook_url = Some(url.clone());
         config.notifications.webhook_url = Some(url);
         config.notifications.webhook_secret = Some(engine::signing::generate_secret());
-        let pipeline = Pipeline::start(&config, process.connections.clone());
+        let pipeline = Pipeline::start(&config, process.connections.clone())
+            .await
+            .unwrap();
         let batch: Vec<Value> = (0..3)
             .map(|i| json!({"id": format!("d{i}"), "type": "signup", "data": {"email": format!("d{i}@example.com")}}))
             .collect();
@@ -439,7 +447,9 @@ async fn a_connection_that_needs_reauth_pauses_its_work_until_reconnected() {
     expire_tokens(&sandbox).await;
     let mut config = pipeline_config(&location);
     config.pipeline.reauth_wait_secs = 0.3;
-    let pipeline = Pipeline::start(&config, process.connections.clone());
+    let pipeline = Pipeline::start(&config, process.connections.clone())
+        .await
+        .unwrap();
     pipeline
         .ingestor
         .submit(
