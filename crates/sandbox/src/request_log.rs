@@ -33,6 +33,8 @@ pub struct RequestRecord {
 pub struct RequestLog {
     entries: Mutex<VecDeque<RequestRecord>>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// Answers per HTTP status, over the whole run (the entries are bounded, these are not).
+    statuses: Mutex<BTreeMap<u16, u64>>,
     seq: AtomicU64,
 }
 
@@ -47,6 +49,7 @@ impl RequestLog {
             .lock()
             .entry(format!("{} {}", record.method, record.route))
             .or_default() += 1;
+        *self.statuses.lock().entry(record.status).or_default() += 1;
         if capacity == 0 {
             return;
         }
@@ -72,7 +75,12 @@ impl RequestLog {
         self.counts.lock().clone()
     }
 
+    pub fn statuses(&self) -> BTreeMap<u16, u64> {
+        self.statuses.lock().clone()
+    }
+
     pub fn clear(&self) {
+        self.statuses.lock().clear();
         self.entries.lock().clear();
         self.counts.lock().clear();
     }

@@ -203,7 +203,11 @@ async fn requests(
         .unwrap_or(usize::MAX);
     reply(
         StatusCode::OK,
-        json!({"counts": state.log.counts(), "requests": state.log.entries(since, limit)}),
+        json!({
+            "counts": state.log.counts(),
+            "statuses": state.log.statuses(),
+            "requests": state.log.entries(since, limit),
+        }),
     )
 }
 
