@@ -291,18 +291,37 @@ pub struct BenchArgs {
     /// Requests in flight at once (one keep-alive connection each).
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// Seconds per operation.
+    /// Seconds per measurement.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
-    /// Contacts to seed before measuring reads.
+    /// sandbox: contacts to seed before measuring reads.
     #[arg(long, default_value_t = 10_000)]
     pub contacts: usize,
+    /// ingest: events per request in the full-speed run.
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// ingest: events per second in the fixed-rate run (one event per request).
+    #[arg(long, default_value_t = 2_000)]
+    pub rate: u64,
+    /// delivery: GHL locations, each with GHL's default budget.
+    #[arg(long, default_value_t = 100)]
+    pub locations: usize,
+    /// memory: events in the backlog.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub backlog: usize,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum BenchTarget {
     /// The GHL sandbox serving GET /contacts/{id} and POST /contacts/upsert.
     Sandbox,
+    /// Durable ingest through /hooks/niftyimages on SQLite: full speed, then a fixed rate.
+    Ingest,
+    /// The pipeline against many sandbox locations with GHL's limits: budget used, 429s,
+    /// duplicates.
+    Delivery,
+    /// Resident memory of `nifty-ghl serve`: idle, then with a backlog of --backlog events.
+    Memory,
 }
 
 /// The contact fields the create, update and upsert commands take.

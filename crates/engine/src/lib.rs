@@ -6,6 +6,7 @@ pub mod authorize;
 pub mod config;
 pub mod connections;
 pub mod events;
+pub mod finisher;
 pub mod governor;
 pub mod ingest;
 pub mod jobs;

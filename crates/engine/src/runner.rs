@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ghl::GhlClient;
 use rand::Rng;
-use store::queue::{AttemptRow, JobOutcome, JobRow};
+use store::queue::{AttemptRow, Finish, JobOutcome, JobRow};
 use store::vault::ConnectionState;
 use store::{InstanceClaim, Millis, Store, now_millis};
 use tokio::sync::{Notify, Semaphore};
@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::PipelineSettings;
 use crate::connections::Connections;
+use crate::finisher::Finisher;
 use crate::governor::Governor;
 use crate::jobs::{self, Failure, JobContext};
 use crate::metrics::Metrics;
@@ -36,6 +37,7 @@ pub struct Runner {
     owned: Mutex<Vec<String>>,
     running: Mutex<HashSet<i64>>,
     clients: Mutex<HashMap<String, GhlClient>>,
+    finisher: Finisher,
 }
 
 impl std::fmt::Debug for Runner {
@@ -59,6 +61,7 @@ impl Runner {
         wake: Arc<Notify>,
     ) -> Self {
         Self {
+            finisher: Finisher::start(Arc::clone(&store)),
             owner: claim.id().to_owned(),
             claim,
             store,
@@ -202,6 +205,7 @@ impl Runner {
     async fn run_job(&self, job: JobRow) {
         let started = now_millis();
         let mut calls = Vec::new();
+        let mut identities = Vec::new();
         let result = match self.client_for(&job.location_id).await {
             Ok(client) => {
                 let mut ctx = JobContext {
@@ -211,10 +215,12 @@ impl Runner {
                     job: &job,
                     owner: &self.owner,
                     calls: Vec::new(),
+                    identities: Vec::new(),
                     max_budget_wait: Duration::from_secs(2),
                 };
                 let result = jobs::execute(&mut ctx).await;
                 calls = ctx.calls;
+                identities = ctx.identities;
                 result
             }
             Err(failure) => Err(failure),
@@ -229,39 +235,40 @@ impl Runner {
         self.running.lock().expect("running").remove(&job.id);
         let (outcome, label, error, alert) = self.outcome(&job, result);
         let now = now_millis();
-        let Some(outcome) = outcome else {
+        if outcome.is_none() {
             tracing::warn!(
                 job = job.id,
                 "the job's lease was lost; another worker has it"
             );
-            return;
+        }
+        let finish = Finish {
+            id: job.id,
+            owner: self.owner.clone(),
+            attempt: job.attempts,
+            record: Some(AttemptRow {
+                job_id: job.id,
+                attempt: job.attempts,
+                worker: self.owner.clone(),
+                started_at: started,
+                finished_at: now,
+                outcome: label.to_owned(),
+                calls: serde_json::to_string(&calls).unwrap_or_else(|_| "[]".into()),
+                error: error.clone(),
+            }),
+            outcome,
+            identities,
         };
-        match self
-            .store
-            .finish_job(job.id, &self.owner, job.attempts, &outcome, now)
-            .await
-        {
+        let had_outcome = finish.outcome.is_some();
+        match self.finisher.finish(finish).await {
             Ok(true) => {}
-            Ok(false) => tracing::warn!(
+            Ok(false) if had_outcome => tracing::warn!(
                 job = job.id,
                 "the job's lease was lost before it could be recorded"
             ),
+            Ok(false) => {}
             Err(error) => {
                 tracing::error!(job = job.id, %error, "the attempt's outcome could not be stored; the lease will expire and the job run again")
             }
-        }
-        let attempt = AttemptRow {
-            job_id: job.id,
-            attempt: job.attempts,
-            worker: self.owner.clone(),
-            started_at: started,
-            finished_at: now,
-            outcome: label.to_owned(),
-            calls: serde_json::to_string(&calls).unwrap_or_else(|_| "[]".into()),
-            error: error.clone(),
-        };
-        if let Err(error) = self.store.record_attempt(&attempt).await {
-            tracing::warn!(%error, "the run log could not be written");
         }
         if let Some(alert) = alert {
             self.notifier.raise(alert);

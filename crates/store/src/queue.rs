@@ -103,6 +103,29 @@ pub enum JobOutcome {
     },
 }
 
+/// The end of one attempt, stored with others in one commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    pub id: i64,
+    pub owner: String,
+    pub attempt: i64,
+    /// `None`: the lease was lost; only the run log learns of the attempt.
+    pub outcome: Option<JobOutcome>,
+    pub record: Option<AttemptRow>,
+    /// Identity-map entries the attempt learned, stored if its worker still held the job.
+    pub identities: Vec<Identity>,
+}
+
+/// A NiftyImages-side id (or email) and the GHL id it stands for, in one location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub location_id: String,
+    /// `contact`, `email`, `task` or `note`.
+    pub kind: String,
+    pub source_id: String,
+    pub ghl_id: String,
+}
+
 /// One attempt, for the run log.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AttemptRow {
@@ -175,6 +198,9 @@ pub trait QueueStore: Send + Sync + std::fmt::Debug {
         outcome: &JobOutcome,
         now: Millis,
     ) -> Result<bool, StoreError>;
+    /// Ends many attempts in one transaction, each fenced like [`QueueStore::finish_job`], and
+    /// writes their run-log rows. One flag per item: whether its owner still held it.
+    async fn finish_jobs(&self, batch: &[Finish], now: Millis) -> Result<Vec<bool>, StoreError>;
     /// Puts running jobs whose lease ran out back in the queue.
     async fn requeue_expired(&self, now: Millis) -> Result<u64, StoreError>;
     async fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError>;

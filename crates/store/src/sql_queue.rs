@@ -210,40 +210,95 @@ macro_rules! sql_queue_impl {
                 outcome: &JobOutcome,
                 now: Millis,
             ) -> Result<bool, StoreError> {
-                let query = match outcome {
-                    JobOutcome::Succeeded => sqlx::query($sql(
-                        "UPDATE jobs SET status = 'succeeded', locked_by = NULL, lease_expires_at = NULL, \
-                         last_error = NULL, updated_at = ? \
-                         WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
-                    ))
-                    .bind(now),
-                    JobOutcome::Retry { run_at, error, spend_attempt } => sqlx::query($sql(
-                        "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
-                         run_at = ?, last_error = ?, attempts = attempts - ?, updated_at = ? \
-                         WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
-                    ))
-                    .bind(*run_at)
-                    .bind(error.clone())
-                    .bind(i64::from(!*spend_attempt))
-                    .bind(now),
-                    JobOutcome::Dead { error, request, response } => sqlx::query($sql(
-                        "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_expires_at = NULL, \
-                         last_error = ?, dead_request = ?, dead_response = ?, updated_at = ? \
-                         WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
-                    ))
-                    .bind(error.clone())
-                    .bind(request.clone())
-                    .bind(response.clone())
-                    .bind(now),
+                let finish = $crate::queue::Finish {
+                    id,
+                    owner: owner.to_owned(),
+                    attempt,
+                    outcome: Some(outcome.clone()),
+                    record: None,
+                    identities: Vec::new(),
                 };
-                Ok(query
-                    .bind(id)
-                    .bind(owner)
-                    .bind(attempt)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected()
-                    == 1)
+                Ok(self.finish_jobs(std::slice::from_ref(&finish), now).await?[0])
+            }
+
+            async fn finish_jobs(&self, batch: &[$crate::queue::Finish], now: Millis) -> Result<Vec<bool>, StoreError> {
+                let mut held = Vec::with_capacity(batch.len());
+                let mut tx = self.pool.begin_with($begin).await?;
+                for finish in batch {
+                    let query = match &finish.outcome {
+                        None => None,
+                        Some(JobOutcome::Succeeded) => Some(sqlx::query($sql(
+                            "UPDATE jobs SET status = 'succeeded', locked_by = NULL, lease_expires_at = NULL, \
+                             last_error = NULL, updated_at = ? \
+                             WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                        ))
+                        .bind(now)),
+                        Some(JobOutcome::Retry { run_at, error, spend_attempt }) => Some(sqlx::query($sql(
+                            "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
+                             run_at = ?, last_error = ?, attempts = attempts - ?, updated_at = ? \
+                             WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                        ))
+                        .bind(*run_at)
+                        .bind(error.clone())
+                        .bind(i64::from(!*spend_attempt))
+                        .bind(now)),
+                        Some(JobOutcome::Dead { error, request, response }) => Some(sqlx::query($sql(
+                            "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_expires_at = NULL, \
+                             last_error = ?, dead_request = ?, dead_response = ?, updated_at = ? \
+                             WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                        ))
+                        .bind(error.clone())
+                        .bind(request.clone())
+                        .bind(response.clone())
+                        .bind(now)),
+                    };
+                    let still_held = match query {
+                        Some(query) => {
+                            query
+                                .bind(finish.id)
+                                .bind(&finish.owner)
+                                .bind(finish.attempt)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected()
+                                == 1
+                        }
+                        None => false,
+                    };
+                    held.push(still_held);
+                    for identity in finish.identities.iter().filter(|_| still_held) {
+                        sqlx::query($sql(
+                            "INSERT INTO identities (location_id, kind, source_id, ghl_id, updated_at) VALUES (?, ?, ?, ?, ?) \
+                             ON CONFLICT (location_id, kind, source_id) DO UPDATE SET ghl_id = excluded.ghl_id, \
+                             updated_at = excluded.updated_at",
+                        ))
+                        .bind(&identity.location_id)
+                        .bind(&identity.kind)
+                        .bind(&identity.source_id)
+                        .bind(&identity.ghl_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    if let Some(record) = &finish.record {
+                        sqlx::query($sql(
+                            "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, calls, error) \
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        ))
+                        .bind(record.job_id)
+                        .bind(record.attempt)
+                        .bind(&record.worker)
+                        .bind(record.started_at)
+                        .bind(record.finished_at)
+                        .bind(&record.outcome)
+                        .bind(&record.calls)
+                        .bind(&record.error)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(held)
             }
 
             async fn requeue_expired(&self, now: Millis) -> Result<u64, StoreError> {

@@ -31,18 +31,12 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
         .await?
         .into_inner();
     let contact = outcome.contact;
-    let now = store::now_millis();
+    // Stored with the job's outcome, in the same commit.
     if let Some(source) = &input.source_id {
-        ctx.store
-            .put_identity(&location, "contact", source, &contact.id, now)
-            .await
-            .map_err(store_failure)?;
+        ctx.learned("contact", source, &contact.id);
     }
     if let Some(email) = fields.email.as_deref().or(contact.email.as_deref()) {
-        ctx.store
-            .put_identity(&location, "email", &email.to_lowercase(), &contact.id, now)
-            .await
-            .map_err(store_failure)?;
+        ctx.learned("email", &email.to_lowercase(), &contact.id);
     }
     let wanted: Vec<String> = input
         .add_tags

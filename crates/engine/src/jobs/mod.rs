@@ -15,7 +15,7 @@ use ghl::{GhlClient, GhlError, GhlResponse, RateLimitScope, UnauthorizedReason};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::Store;
-use store::queue::JobRow;
+use store::queue::{Identity, JobRow};
 
 use crate::governor::Governor;
 
@@ -109,6 +109,8 @@ pub struct JobContext<'a> {
     pub job: &'a JobRow,
     pub owner: &'a str,
     pub calls: Vec<CallRecord>,
+    /// Identity-map entries learned, stored with the outcome.
+    pub identities: Vec<Identity>,
     /// Longest a call waits in the job for budget before the job is put back.
     pub max_budget_wait: Duration,
 }
@@ -126,6 +128,16 @@ impl std::fmt::Debug for JobContext<'_> {
 impl JobContext<'_> {
     pub fn location(&self) -> &str {
         &self.job.location_id
+    }
+
+    /// Notes that `source_id` (of `kind`) is `ghl_id` in GHL, for the identity map.
+    pub fn learned(&mut self, kind: &str, source_id: &str, ghl_id: &str) {
+        self.identities.push(Identity {
+            location_id: self.job.location_id.clone(),
+            kind: kind.to_owned(),
+            source_id: source_id.to_owned(),
+            ghl_id: ghl_id.to_owned(),
+        });
     }
 
     /// Makes one GHL call within the location's budget, recording it.

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::json;
-use store::queue::{AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, NewEvent, NewJob};
+use store::queue::{
+    AttemptRow, DeadFilter, Finish, Identity, IngestItem, Ingested, JobOutcome, NewEvent, NewJob,
+};
 
 use crate::support::engines;
 
@@ -187,6 +189,81 @@ async fn completion_is_fenced_by_owner_and_attempt_and_expired_leases_return() {
         assert_eq!(
             (done.status.as_str(), done.intent_at),
             ("succeeded", Some(103))
+        );
+    }
+}
+
+/// Many attempts end in one commit, each fenced on its own: a lost lease neither changes its
+/// job nor stores what it learned, but the run log keeps every attempt.
+#[tokio::test]
+async fn attempts_end_together_each_fenced_with_their_run_log_and_identities() {
+    for engine in engines().await {
+        let store = &engine.store;
+        store
+            .ingest(
+                &[
+                    item("e1", vec![job("e1", 0, "L1", "c1")]),
+                    item("e2", vec![job("e2", 0, "L1", "c2")]),
+                ],
+                1,
+            )
+            .await
+            .unwrap();
+        let locations = vec!["L1".to_string()];
+        let claimed = store.claim_jobs("w", &locations, 10, 100, 5).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        let finish = |job: &store::queue::JobRow, owner: &str, source: &str| Finish {
+            id: job.id,
+            owner: owner.into(),
+            attempt: job.attempts,
+            outcome: Some(JobOutcome::Succeeded),
+            record: Some(AttemptRow {
+                job_id: job.id,
+                attempt: job.attempts,
+                worker: owner.into(),
+                started_at: 10,
+                finished_at: 20,
+                outcome: "succeeded".into(),
+                calls: "[]".into(),
+                error: None,
+            }),
+            identities: vec![Identity {
+                location_id: "L1".into(),
+                kind: "contact".into(),
+                source_id: source.into(),
+                ghl_id: format!("ghl-{source}"),
+            }],
+        };
+        let held = store
+            .finish_jobs(
+                &[
+                    finish(&claimed[0], "w", "n1"),
+                    finish(&claimed[1], "intruder", "n2"),
+                ],
+                20,
+            )
+            .await
+            .unwrap();
+        assert_eq!(held, vec![true, false], "{}", engine.name);
+        let mut statuses = Vec::new();
+        for job in &claimed {
+            statuses.push(store.job(job.id).await.unwrap().unwrap().status);
+        }
+        assert_eq!(statuses, vec!["succeeded", "running"], "{}", engine.name);
+        assert_eq!(
+            store
+                .identity("L1", "contact", "n1")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("ghl-n1")
+        );
+        assert_eq!(store.identity("L1", "contact", "n2").await.unwrap(), None);
+        assert_eq!(
+            store.attempts(None, 10).await.unwrap().len(),
+            2,
+            "{}: both attempts are in the run log",
+            engine.name
         );
     }
 }

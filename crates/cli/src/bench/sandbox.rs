@@ -7,12 +7,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
 use sandbox::{RateLimitSettings, SandboxConfig, Settings};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 
+use super::http;
 use crate::cli::BenchArgs;
 use crate::output::input_error;
 
@@ -104,13 +102,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Seeds `count` contacts through the control API and returns their ids.
 async fn seed(url: &str, location: &str, count: usize) -> anyhow::Result<Vec<String>> {
-    let http = seed_request(url);
+    let address = url.trim_start_matches("http://");
     let mut ids = Vec::with_capacity(count);
     for start in (0..count).step_by(1_000) {
         let contacts: Vec<Value> = (start..(start + 1_000).min(count))
             .map(|i| json!({"email": bench_email(i), "firstName": format!("Bench{i}"), "phone": format!("+1555{i:07}")}))
             .collect();
-        let answer = http(json!({"location_id": location, "contacts": contacts})).await?;
+        let body = json!({"location_id": location, "contacts": contacts});
+        let answer =
+            http::json(address, hyper::Method::POST, "/_sandbox/seed", Some(&body)).await?;
         ids.extend(
             answer["contacts"]
                 .as_array()
@@ -124,42 +124,6 @@ async fn seed(url: &str, location: &str, count: usize) -> anyhow::Result<Vec<Str
 
 fn bench_email(i: usize) -> String {
     format!("bench{i}@example.com")
-}
-
-/// A tiny POST to `/_sandbox/seed` over hyper, so the benchmark has one HTTP client.
-fn seed_request(
-    url: &str,
-) -> impl Fn(Value) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Value>>>> {
-    let address = url.trim_start_matches("http://").to_owned();
-    move |body: Value| {
-        let address = address.clone();
-        Box::pin(async move {
-            let mut sender = connect(&address).await?;
-            let request = hyper::Request::post("/_sandbox/seed")
-                .header("host", &address)
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body.to_string())))?;
-            let response = sender.send_request(request).await?;
-            let status = response.status();
-            let bytes = response.into_body().collect().await?.to_bytes();
-            anyhow::ensure!(
-                status.is_success(),
-                "seeding failed: {status} {}",
-                String::from_utf8_lossy(&bytes)
-            );
-            Ok(serde_json::from_slice(&bytes)?)
-        })
-    }
-}
-
-async fn connect(address: &str) -> anyhow::Result<http1::SendRequest<Full<Bytes>>> {
-    let stream = TcpStream::connect(address).await?;
-    stream.set_nodelay(true)?;
-    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(sender)
 }
 
 async fn measure(
@@ -185,13 +149,7 @@ async fn measure(
         errors += failed;
     }
     latencies_us.sort_unstable();
-    let percentile = |p: f64| -> f64 {
-        if latencies_us.is_empty() {
-            return 0.0;
-        }
-        let index = ((latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        f64::from(latencies_us[index]) / 1000.0
-    };
+    let percentile = |p: f64| http::percentile_ms(&latencies_us, p);
     Ok(json!({
         "operation": operation.label(),
         "requests": latencies_us.len(),
@@ -210,7 +168,7 @@ async fn work(
     measure_from: Instant,
     deadline: Instant,
 ) -> anyhow::Result<(Vec<u32>, u64)> {
-    let mut sender = connect(&plan.address).await?;
+    let mut sender = http::connect(&plan.address).await?;
     let mut latencies = Vec::with_capacity(200_000);
     let mut errors = 0;
     let mut sequence = worker;
