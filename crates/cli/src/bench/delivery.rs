@@ -155,7 +155,7 @@ fn event(i: usize, locations: &[String]) -> Value {
     let contact = i / 2;
     let who =
         json!({"contactId": format!("c{contact}"), "email": format!("c{contact}@example.com")});
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         json!({"id": format!("bench-{i}"), "type": "contact.created", "location_id": location,
                "data": {"contactId": who["contactId"], "email": who["email"], "name": format!("Bench {contact}")}})
     } else {
