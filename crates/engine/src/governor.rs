@@ -1,8 +1,10 @@
 //! The rate governor: GHL's budget per location, spent to the last request without a 429.
 //!
 //! GHL allows 100 requests per 10 s and 200,000 per day per app and location. The governor
-//! keeps a sliding window of send times (a little longer than GHL's interval, so that the time
-//! a request takes to arrive can never push 101 into one of GHL's windows) and a daily count,
+//! counts the requests in flight and those answered within a sliding window (GHL's interval
+//! plus a margin) of their answer. Counting from the answer, not the send, is what makes it
+//! safe whatever the delays: GHL counted each request somewhere between the two, so no window
+//! of GHL's, sliding or fixed, can ever hold more than the limit. It also keeps a daily count,
 //! and corrects both from the `X-RateLimit-*` headers of every answer. A location taken over
 //! from another instance starts with one request, and the answer's headers say how much of
 //! the window that instance left.
@@ -24,7 +26,10 @@ pub struct Limits {
 
 #[derive(Debug, Default)]
 struct Budget {
-    sent: VecDeque<Instant>,
+    /// Requests sent and not yet answered.
+    in_flight: u64,
+    /// When each answered request was answered, oldest first, within the window.
+    answered: VecDeque<Instant>,
     /// Days since the Unix epoch (UTC) of `today`.
     day: u64,
     today: u64,
@@ -33,8 +38,22 @@ struct Budget {
     /// The location just came from another instance, whose spending is unknown here: one
     /// request at a time until GHL's headers tell what is left, or until then.
     careful_until: Option<Instant>,
-    /// While careful: the one request is out and not yet answered.
-    probe_out: bool,
+}
+
+impl Budget {
+    fn forget_older_than(&mut self, window: Duration, now: Instant) {
+        while self
+            .answered
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= window)
+        {
+            self.answered.pop_front();
+        }
+    }
+
+    fn in_window(&self) -> u64 {
+        self.in_flight + self.answered.len() as u64
+    }
 }
 
 #[derive(Debug)]
@@ -43,8 +62,8 @@ pub struct Governor {
     budgets: Mutex<HashMap<String, Budget>>,
 }
 
-/// How often a careful location looks again whether its probing request was answered.
-const CAREFUL_POLL: Duration = Duration::from_millis(25);
+/// How often a location waiting only on answers looks again.
+const ANSWER_POLL: Duration = Duration::from_millis(25);
 
 fn utc_day() -> u64 {
     std::time::SystemTime::now()
@@ -81,9 +100,8 @@ impl Governor {
         let budget = budgets.entry(location.to_owned()).or_default();
         self.wait_in(budget, now).map_or_else(
             || {
-                budget.sent.push_back(now);
+                budget.in_flight += 1;
                 budget.today += 1;
-                budget.probe_out = budget.careful_until.is_some();
                 Ok(())
             },
             Err,
@@ -125,21 +143,18 @@ impl Governor {
         if let Some(until) = budget.careful_until {
             if until <= now {
                 budget.careful_until = None;
-            } else if budget.probe_out {
+            } else if budget.in_flight > 0 {
                 // The one probing request is out; its answer will tell the rest.
-                return Some(CAREFUL_POLL.min(until - now));
+                return Some(ANSWER_POLL.min(until - now));
             }
         }
-        while budget
-            .sent
-            .front()
-            .is_some_and(|sent| now.duration_since(*sent) >= window)
-        {
-            budget.sent.pop_front();
-        }
-        if budget.sent.len() as u64 >= self.limits.burst_max {
-            let oldest = *budget.sent.front().expect("full window");
-            return Some(window - now.duration_since(oldest));
+        budget.forget_older_than(window, now);
+        if budget.in_window() >= self.limits.burst_max {
+            return Some(match budget.answered.front() {
+                Some(oldest) => window - now.duration_since(*oldest),
+                // Every request of the window is still out: its answer frees the first place.
+                None => ANSWER_POLL,
+            });
         }
         None
     }
@@ -160,26 +175,18 @@ impl Governor {
         if let Some(remaining) = reported.remaining.filter(|r| *r > 0) {
             // Requests GHL counted that this process did not send (another instance's, before
             // a handover) fill the window as if sent now.
-            let window = self.window();
-            while budget
-                .sent
-                .front()
-                .is_some_and(|sent| now.duration_since(*sent) >= window)
-            {
-                budget.sent.pop_front();
-            }
+            budget.forget_older_than(self.window(), now);
             let spent_elsewhere = self
                 .limits
                 .burst_max
                 .saturating_sub(remaining)
-                .saturating_sub(budget.sent.len() as u64);
+                .saturating_sub(budget.in_window());
             for _ in 0..spent_elsewhere {
-                budget.sent.push_back(now);
+                budget.answered.push_back(now);
             }
         }
         if reported.remaining.is_some() {
             budget.careful_until = None;
-            budget.probe_out = false;
         }
         if reported.remaining == Some(0) {
             let interval = reported.interval.unwrap_or(self.limits.interval);
@@ -188,16 +195,19 @@ impl Governor {
         }
     }
 
-    /// A call is over, whatever its outcome (an answer without headers, no answer, or no
-    /// request at all): a careful location may send its next probe.
+    /// A call taken with [`Governor::try_take`] is over, whatever its outcome (an answer, no
+    /// answer, or no request at all): it counts in the window from now on, and a careful
+    /// location may send its next probe. Call it once for every successful `try_take`.
     pub fn settled(&self, location: &str) {
+        let now = Instant::now();
         if let Some(budget) = self
             .budgets
             .lock()
             .expect("governor lock")
             .get_mut(location)
         {
-            budget.probe_out = false;
+            budget.in_flight = budget.in_flight.saturating_sub(1);
+            budget.answered.push_back(now);
         }
     }
 
@@ -240,6 +250,7 @@ mod tests {
         let governor = Governor::new(limits(3, 200));
         for _ in 0..3 {
             governor.try_take("L1").unwrap();
+            governor.settled("L1");
         }
         let wait = governor.try_take("L1").unwrap_err();
         assert!(
@@ -249,6 +260,26 @@ mod tests {
         assert!(governor.try_take("L2").is_ok());
         std::thread::sleep(wait);
         assert!(governor.try_take("L1").is_ok());
+    }
+
+    /// A slow answer keeps its request in the window until a full window after it: GHL may
+    /// have counted the request at any moment before the answer.
+    #[test]
+    fn a_request_counts_until_a_window_after_its_answer() {
+        let governor = Governor::new(limits(2, 100));
+        governor.try_take("L1").unwrap();
+        governor.try_take("L1").unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(
+            governor.try_take("L1").unwrap_err(),
+            ANSWER_POLL,
+            "both still out, however long ago they were sent"
+        );
+        governor.settled("L1");
+        let wait = governor.try_take("L1").unwrap_err();
+        assert!(wait > Duration::from_millis(90), "{wait:?}");
+        std::thread::sleep(wait);
+        governor.try_take("L1").unwrap();
     }
 
     #[test]
@@ -284,7 +315,7 @@ mod tests {
         governor.handed_over("L1");
         governor.try_take("L1").unwrap();
         let wait = governor.try_take("L1").unwrap_err();
-        assert!(wait <= CAREFUL_POLL, "{wait:?}");
+        assert!(wait <= ANSWER_POLL, "{wait:?}");
         // An answer without headers lets the next probe go, and only that one.
         governor.settled("L1");
         governor.try_take("L1").unwrap();

@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::PipelineSettings;
 use crate::connections::Connections;
-use crate::finisher::Finisher;
 use crate::governor::Governor;
+use crate::job_writes::JobWrites;
 use crate::jobs::{self, Failure, JobContext};
 use crate::metrics::Metrics;
 use crate::notify::{Alert, Notifier};
@@ -37,7 +37,7 @@ pub struct Runner {
     owned: Mutex<Vec<String>>,
     running: Mutex<HashSet<i64>>,
     clients: Mutex<HashMap<String, GhlClient>>,
-    finisher: Finisher,
+    writes: JobWrites,
 }
 
 impl std::fmt::Debug for Runner {
@@ -61,7 +61,7 @@ impl Runner {
         wake: Arc<Notify>,
     ) -> Self {
         Self {
-            finisher: Finisher::start(Arc::clone(&store)),
+            writes: JobWrites::start(&store),
             owner: claim.id().to_owned(),
             claim,
             store,
@@ -210,6 +210,7 @@ impl Runner {
             Ok(client) => {
                 let mut ctx = JobContext {
                     store: &self.store,
+                    writes: &self.writes,
                     client: &client,
                     governor: &self.governor,
                     job: &job,
@@ -259,7 +260,7 @@ impl Runner {
             identities,
         };
         let had_outcome = finish.outcome.is_some();
-        match self.finisher.finish(finish).await {
+        match self.writes.finish(finish).await {
             Ok(true) => {}
             Ok(false) if had_outcome => tracing::warn!(
                 job = job.id,

@@ -19,6 +19,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL takes writers side by side (the name is SQLite's split).
+    writer: PgPool,
     /// For the session each instance's claim keeps open.
     options: PgConnectOptions,
 }
@@ -60,7 +62,11 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Self { pool, options })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+            options,
+        })
     }
 }
 
@@ -102,7 +108,7 @@ impl InstanceStore for PostgresStore {
         stale_before: Millis,
         now: Millis,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let others: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT id, lock_key, heartbeat_at FROM instances WHERE id <> $1 ORDER BY id",
         )

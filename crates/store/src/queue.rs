@@ -103,6 +103,14 @@ pub enum JobOutcome {
     },
 }
 
+/// An attempt about to create something in GHL: job `id`, held by `owner` at `attempt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub id: i64,
+    pub owner: String,
+    pub attempt: i64,
+}
+
 /// The end of one attempt, stored with others in one commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finish {
@@ -198,6 +206,8 @@ pub trait QueueStore: Send + Sync + std::fmt::Debug {
         outcome: &JobOutcome,
         now: Millis,
     ) -> Result<bool, StoreError>;
+    /// [`QueueStore::mark_intent`] for many jobs in one transaction; one flag per item.
+    async fn mark_intents(&self, batch: &[Intent], now: Millis) -> Result<Vec<bool>, StoreError>;
     /// Ends many attempts in one transaction, each fenced like [`QueueStore::finish_job`], and
     /// writes their run-log rows. One flag per item: whether its owner still held it.
     async fn finish_jobs(&self, batch: &[Finish], now: Millis) -> Result<Vec<bool>, StoreError>;

@@ -55,7 +55,7 @@ macro_rules! sql_queue_impl {
         impl QueueStore for $store {
             async fn ingest(&self, batch: &[IngestItem], now: Millis) -> Result<Vec<Ingested>, StoreError> {
                 let mut outcomes = Vec::with_capacity(batch.len());
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 for item in batch {
                     let event = &item.event;
                     let inserted = sqlx::query($sql(
@@ -165,7 +165,7 @@ macro_rules! sql_queue_impl {
                 for location in locations {
                     query = query.bind(location);
                 }
-                let mut jobs = query.bind(limit).fetch_all(&self.pool).await?;
+                let mut jobs = query.bind(limit).fetch_all(&self.writer).await?;
                 jobs.sort_by_key(|j| (j.run_at, j.id));
                 Ok(jobs)
             }
@@ -182,24 +182,37 @@ macro_rules! sql_queue_impl {
                 for id in ids {
                     query = query.bind(id);
                 }
-                query.execute(&self.pool).await?;
+                query.execute(&self.writer).await?;
                 Ok(())
             }
 
             async fn mark_intent(&self, id: i64, owner: &str, attempt: i64, now: Millis) -> Result<bool, StoreError> {
-                Ok(sqlx::query($sql(
-                    "UPDATE jobs SET intent_at = COALESCE(intent_at, ?), updated_at = ? \
-                     WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
-                ))
-                .bind(now)
-                .bind(now)
-                .bind(id)
-                .bind(owner)
-                .bind(attempt)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                    == 1)
+                let intent = $crate::queue::Intent { id, owner: owner.to_owned(), attempt };
+                Ok(self.mark_intents(std::slice::from_ref(&intent), now).await?[0])
+            }
+
+            async fn mark_intents(&self, batch: &[$crate::queue::Intent], now: Millis) -> Result<Vec<bool>, StoreError> {
+                let mut held = Vec::with_capacity(batch.len());
+                let mut tx = self.writer.begin_with($begin).await?;
+                for intent in batch {
+                    held.push(
+                        sqlx::query($sql(
+                            "UPDATE jobs SET intent_at = COALESCE(intent_at, ?), updated_at = ? \
+                             WHERE id = ? AND locked_by = ? AND attempts = ? AND status = 'running'",
+                        ))
+                        .bind(now)
+                        .bind(now)
+                        .bind(intent.id)
+                        .bind(&intent.owner)
+                        .bind(intent.attempt)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                            == 1,
+                    );
+                }
+                tx.commit().await?;
+                Ok(held)
             }
 
             async fn finish_job(
@@ -223,7 +236,7 @@ macro_rules! sql_queue_impl {
 
             async fn finish_jobs(&self, batch: &[$crate::queue::Finish], now: Millis) -> Result<Vec<bool>, StoreError> {
                 let mut held = Vec::with_capacity(batch.len());
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 for finish in batch {
                     let query = match &finish.outcome {
                         None => None,
@@ -309,7 +322,7 @@ macro_rules! sql_queue_impl {
                 ))
                 .bind(now)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected())
             }
@@ -370,7 +383,7 @@ macro_rules! sql_queue_impl {
                 .bind(&attempt.outcome)
                 .bind(&attempt.calls)
                 .bind(&attempt.error)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -417,7 +430,7 @@ macro_rules! sql_queue_impl {
                     $crate::sql_queue::dead_filter_sql(filter)
                 );
                 let query = $crate::sql_queue::bind_dead_filter!(sqlx::query($sql(&sql)).bind(now).bind(now), filter);
-                Ok(query.execute(&self.pool).await?.rows_affected())
+                Ok(query.execute(&self.writer).await?.rows_affected())
             }
 
             async fn discard_dead(&self, filter: &DeadFilter, now: Millis) -> Result<u64, StoreError> {
@@ -426,7 +439,7 @@ macro_rules! sql_queue_impl {
                     $crate::sql_queue::dead_filter_sql(filter)
                 );
                 let query = $crate::sql_queue::bind_dead_filter!(sqlx::query($sql(&sql)).bind(now), filter);
-                Ok(query.execute(&self.pool).await?.rows_affected())
+                Ok(query.execute(&self.writer).await?.rows_affected())
             }
 
             async fn identity(&self, location_id: &str, kind: &str, source_id: &str) -> Result<Option<String>, StoreError> {
@@ -471,7 +484,7 @@ macro_rules! sql_queue_impl {
                 .bind(source_id)
                 .bind(ghl_id)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -483,7 +496,7 @@ macro_rules! sql_queue_impl {
                 ))
                 .bind(id)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -515,7 +528,7 @@ macro_rules! sql_queue_impl {
                 .bind(owner)
                 .bind(until)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected()
                     == 1)
@@ -544,12 +557,12 @@ macro_rules! sql_queue_impl {
                 for location in locations {
                     query = query.bind(location);
                 }
-                query.execute(&self.pool).await?;
+                query.execute(&self.writer).await?;
                 Ok(())
             }
 
             async fn alert_gate(&self, key: &str, now: Millis, min_interval: Millis) -> Result<Option<i64>, StoreError> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 let row: Option<(i64, i64)> = sqlx::query_as($sql(
                     "SELECT last_sent_at, suppressed FROM alerts WHERE key = ?",
                 ))
@@ -585,19 +598,19 @@ macro_rules! sql_queue_impl {
                 let mut removed = 0;
                 removed += sqlx::query($sql("DELETE FROM inbox WHERE received_at < ?"))
                     .bind(events_before)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?
                     .rows_affected();
                 removed += sqlx::query($sql(
                     "DELETE FROM jobs WHERE status IN ('succeeded', 'discarded') AND updated_at < ?",
                 ))
                 .bind(history_before)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 removed += sqlx::query($sql("DELETE FROM job_attempts WHERE finished_at < ?"))
                     .bind(history_before)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?
                     .rows_affected();
                 Ok(removed)

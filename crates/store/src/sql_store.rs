@@ -32,7 +32,7 @@ macro_rules! sql_store_impl {
                 .bind(&row.client_id)
                 .bind(&row.client_secret)
                 .bind(row.updated_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -43,7 +43,7 @@ macro_rules! sql_store_impl {
                     .bind(&row.request)
                     .bind(row.created_at)
                     .bind(row.expires_at)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -51,20 +51,20 @@ macro_rules! sql_store_impl {
             async fn take_oauth_state(&self, state_hash: &str) -> Result<Option<OAuthStateRow>, StoreError> {
                 Ok(sqlx::query_as($sql("DELETE FROM oauth_states WHERE state_hash = ? RETURNING state_hash, request, created_at, expires_at"))
                 .bind(state_hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.writer)
                 .await?)
             }
 
             async fn purge_oauth_states(&self, now: Millis) -> Result<u64, StoreError> {
                 Ok(sqlx::query($sql("DELETE FROM oauth_states WHERE expires_at < ?"))
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?
                     .rows_affected())
             }
 
             async fn upsert_connections(&self, rows: &[ConnectionRow]) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 for row in rows {
                     sqlx::query($sql("INSERT INTO connections (id, kind, user_type, location_id, company_id, parent_id, scopes, \
                          access_token, refresh_token, access_expires_at, state, state_reason, token_version, \
@@ -118,7 +118,7 @@ macro_rules! sql_store_impl {
             async fn delete_connection(&self, id: &str) -> Result<bool, StoreError> {
                 Ok(sqlx::query($sql("DELETE FROM connections WHERE id = ?"))
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?
                     .rows_affected()
                     == 1)
@@ -132,7 +132,7 @@ macro_rules! sql_store_impl {
                 .bind(id)
                 .bind(owner)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected()
                     == 1)
@@ -142,7 +142,7 @@ macro_rules! sql_store_impl {
                 sqlx::query($sql("UPDATE connections SET refresh_owner = NULL, refresh_lease_until = NULL WHERE id = ? AND refresh_owner = ?"))
                 .bind(id)
                 .bind(owner)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -161,7 +161,7 @@ macro_rules! sql_store_impl {
                 .bind(update.now)
                 .bind(&update.id)
                 .bind(update.expected_version)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected()
                     == 1)
@@ -192,7 +192,7 @@ macro_rules! sql_store_impl {
                     .bind(now)
                     .bind(id),
                 }
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 Ok(changed == 1)
@@ -236,7 +236,7 @@ macro_rules! sql_store_impl {
                     .bind(new_sealed)
                     .bind(&value.row_id)
                     .bind(&value.sealed)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?
                     .rows_affected()
                     == 1)

@@ -27,7 +27,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.locations == 0 || args.seconds == 0 {
         return Err(input_error("--locations and --seconds must be above 0"));
     }
-    let settings = PipelineSettings::default();
+    let settings = PipelineSettings {
+        workers: args.concurrency,
+        ..PipelineSettings::default()
+    };
     let interval = Duration::from_millis(settings.burst_interval_ms);
     let running = sandbox::start(SandboxConfig {
         locations: args.locations,

@@ -15,9 +15,10 @@ use ghl::{GhlClient, GhlError, GhlResponse, RateLimitScope, UnauthorizedReason};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::Store;
-use store::queue::{Identity, JobRow};
+use store::queue::{Identity, Intent, JobRow};
 
 use crate::governor::Governor;
+use crate::job_writes::JobWrites;
 
 pub const CONTACT_UPSERT: &str = "ghl.contact.upsert";
 pub const TASK_UPSERT: &str = "ghl.task.upsert";
@@ -104,6 +105,7 @@ pub enum Failure {
 /// What a job sees while it runs.
 pub struct JobContext<'a> {
     pub store: &'a Arc<dyn Store>,
+    pub writes: &'a JobWrites,
     pub client: &'a GhlClient,
     pub governor: &'a Governor,
     pub job: &'a JobRow,
@@ -231,17 +233,14 @@ impl JobContext<'_> {
     /// Notes that this attempt is about to create something (fenced by the job's lease).
     async fn intend_to_create(&self) -> Result<(), Failure> {
         let marked = self
-            .store
-            .mark_intent(
-                self.job.id,
-                self.owner,
-                self.job.attempts,
-                store::now_millis(),
-            )
+            .writes
+            .intend(Intent {
+                id: self.job.id,
+                owner: self.owner.to_owned(),
+                attempt: self.job.attempts,
+            })
             .await
-            .map_err(|e| Failure::Transient {
-                error: e.to_string(),
-            })?;
+            .map_err(|error| Failure::Transient { error })?;
         if marked {
             Ok(())
         } else {

@@ -38,7 +38,8 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: NoteUpsert) -> Result<(
     if ctx.earlier_attempt_may_have_created()
         && let Some(made) = find_made_earlier(ctx, &contact_id, &input).await?
     {
-        return remember(ctx, &input.source_id, &made.id).await;
+        ctx.learned(KIND, &input.source_id, &made.id);
+        return Ok(());
     }
     ctx.intend_to_create().await?;
     let create = CreateNote {
@@ -52,7 +53,10 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: NoteUpsert) -> Result<(
         )
         .await?
         .into_inner();
-    remember(ctx, &input.source_id, &note.id).await
+    // Recorded with the job's outcome, in the same commit. Should that commit never happen,
+    // the next attempt finds what this one made through the intent noted before the create.
+    ctx.learned(KIND, &input.source_id, &note.id);
+    Ok(())
 }
 
 async fn find_made_earlier(
@@ -79,17 +83,4 @@ async fn find_made_earlier(
         }
     }
     Ok(None)
-}
-
-async fn remember(ctx: &JobContext<'_>, source_id: &str, note_id: &str) -> Result<(), Failure> {
-    ctx.store
-        .put_identity(
-            ctx.location(),
-            KIND,
-            source_id,
-            note_id,
-            store::now_millis(),
-        )
-        .await
-        .map_err(store_failure)
 }

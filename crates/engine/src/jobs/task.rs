@@ -41,7 +41,8 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: TaskUpsert) -> Result<(
     if ctx.earlier_attempt_may_have_created()
         && let Some(made) = find_made_earlier(ctx, &contact_id, &input).await?
     {
-        return remember(ctx, &input.source_id, &made.id).await;
+        ctx.learned(KIND, &input.source_id, &made.id);
+        return Ok(());
     }
     ctx.intend_to_create().await?;
     let create = CreateTask {
@@ -58,7 +59,10 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: TaskUpsert) -> Result<(
         )
         .await?
         .into_inner();
-    remember(ctx, &input.source_id, &task.id).await
+    // Recorded with the job's outcome, in the same commit. Should that commit never happen,
+    // the next attempt finds what this one made through the intent noted before the create.
+    ctx.learned(KIND, &input.source_id, &task.id);
+    Ok(())
 }
 
 /// A task of the contact that matches this one exactly and belongs to no other source task.
@@ -92,17 +96,4 @@ async fn find_made_earlier(
         }
     }
     Ok(None)
-}
-
-async fn remember(ctx: &JobContext<'_>, source_id: &str, task_id: &str) -> Result<(), Failure> {
-    ctx.store
-        .put_identity(
-            ctx.location(),
-            KIND,
-            source_id,
-            task_id,
-            store::now_millis(),
-        )
-        .await
-        .map_err(store_failure)
 }

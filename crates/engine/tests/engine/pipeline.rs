@@ -262,14 +262,12 @@ async fn the_governor_spends_the_budget_without_a_single_429() {
     let batch: Vec<Value> = (0..40)
         .map(|i| json!({"id": format!("s{i}"), "type": "signup", "data": {"email": format!("s{i}@example.com")}}))
         .collect();
-    let started = std::time::Instant::now();
     pipeline
         .ingestor
         .submit(events(Value::Array(batch)), "test")
         .await
         .unwrap();
     drained(&pipeline.store, Duration::from_secs(30)).await;
-    let elapsed = started.elapsed();
     let log = control(&sandbox, Method::GET, "/requests", None).await;
     let statuses: Vec<u64> = log["requests"]
         .as_array()
@@ -279,11 +277,8 @@ async fn the_governor_spends_the_budget_without_a_single_429() {
         .map(|r| r["status"].as_u64().unwrap())
         .collect();
     assert!(!statuses.contains(&429), "no 429: {statuses:?}");
-    // 80 calls (upsert, then tag) at 10 per second take about 8 s: the budget was used, not wasted.
-    assert!(
-        elapsed >= Duration::from_secs(6) && elapsed < Duration::from_secs(15),
-        "{elapsed:?}"
-    );
+    // How much of the budget is used is measured by `nifty-ghl bench delivery`, not here.
+    assert_eq!(statuses.len(), 80, "each signup: an upsert, then its tag");
     pipeline.shutdown().await;
 }
 
