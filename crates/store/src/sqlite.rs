@@ -26,12 +26,12 @@ impl SqliteStore {
         let url = if url.starts_with("sqlite:") {
             url.to_owned()
         } else if url.contains("://") {
-            return Err(StoreError::BadUrl(url.to_owned()));
+            return Err(StoreError::bad_url(url));
         } else {
             format!("sqlite://{url}")
         };
         let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|_| StoreError::BadUrl(url.clone()))?
+            .map_err(|_| StoreError::bad_url(&url))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -42,12 +42,43 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        migrate(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// Applies the migrations. Two processes opening a new file at once race to apply them, and
+/// the loser fails on a table the winner has just made ("already exists") or on the winner's
+/// lock ("database is locked"). Once the winner commits, the migrations are recorded as
+/// applied, so one more try after a short wait finds nothing left to do.
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    let run = || async {
+        sqlx::migrate!("migrations/sqlite")
+            .run(pool)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let error = match run().await {
+        Ok(()) => return Ok(()),
+        Err(error) if lost_a_race(&error) => error,
+        Err(error) => return Err(StoreError::Migrate(error)),
+    };
+    tracing::debug!(%error, "another process was migrating the database; trying again");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    run().await.map_err(StoreError::Migrate)
+}
+
+/// Whether a migration failed because another process was applying the same migrations.
+fn lost_a_race(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    [
+        "already exists",
+        "database is locked",
+        "busy",
+        "unique constraint failed: _sqlx_migrations",
+    ]
+    .iter()
+    .any(|sign| error.contains(sign))
 }
 
 /// SQLite takes the shared statements as written.

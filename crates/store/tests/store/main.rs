@@ -1,5 +1,6 @@
 //! The storage layer on both engines.
 
+mod open;
 mod queue;
 mod support;
 mod vault;
