@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "nifty-ghl.toml";
 pub const DEFAULT_SCOPES: [&str; 2] = ["contacts.readonly", "contacts.write"];
 
+/// The route of `nifty-ghl serve` (and `connect`'s listener) that takes GHL's redirect.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// The GHL client's request timeout, in seconds.
+const HTTP_TIMEOUT_SECS: u64 = 30;
+
+/// Twice the request timeout: a refresh lease outlives the token call it covers.
+const MIN_LEASE_SECS: u64 = 2 * HTTP_TIMEOUT_SECS;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {reason}")]
@@ -326,6 +335,16 @@ impl Config {
                 ));
             }
         }
+        let redirect = url::Url::parse(&self.ghl.redirect_uri).expect("checked above");
+        if !redirect.path().ends_with(CALLBACK_PATH) {
+            return Err(invalid(
+                "ghl.redirect_uri",
+                format!(
+                    "{:?} must end with {CALLBACK_PATH}, the route that takes GHL's callback (for example http://127.0.0.1:8788{CALLBACK_PATH}); set the same URL in the marketplace app",
+                    self.ghl.redirect_uri
+                ),
+            ));
+        }
         if self.ghl.scopes.is_empty() {
             return Err(invalid("ghl.scopes", "ask for at least one scope".into()));
         }
@@ -346,6 +365,15 @@ impl Config {
             return Err(invalid(
                 "refresh",
                 "early_secs, lease_secs and check_every_secs must be above 0".into(),
+            ));
+        }
+        if refresh.lease_secs < MIN_LEASE_SECS {
+            return Err(invalid(
+                "refresh.lease_secs",
+                format!(
+                    "{} is too short: set at least {MIN_LEASE_SECS}. A refresh holds the lease through a call to GHL that may take up to {} s; a shorter lease could run out mid-call, and another process would then send the same single-use refresh token and lose the connection",
+                    refresh.lease_secs, HTTP_TIMEOUT_SECS
+                ),
             ));
         }
         if refresh.keepalive_secs < refresh.early_secs {
@@ -431,6 +459,57 @@ mod tests {
         std::fs::write(&path, "[server]\nlisten = \"everywhere\"\n").unwrap();
         let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
         assert!(error.contains("server.listen"), "{error}");
+    }
+
+    #[test]
+    fn the_http_timeout_named_here_is_the_clients() {
+        assert_eq!(
+            ghl::ClientConfig::default().request_timeout,
+            Duration::from_secs(HTTP_TIMEOUT_SECS)
+        );
+    }
+
+    #[test]
+    fn a_redirect_uri_must_lead_to_the_callback_route() {
+        let mut config = Config::default();
+        config.ghl.redirect_uri = "https://example.com/oauth/callback".into();
+        config.validate().unwrap();
+        config.ghl.redirect_uri = "https://example.com/hooks/oauth/callback".into();
+        config.validate().unwrap();
+        for wrong in [
+            "https://example.com/",
+            "https://example.com/oauth",
+            "https://example.com/oauth/callback/",
+            "https://example.com/oauth/callbacks",
+        ] {
+            config.ghl.redirect_uri = wrong.into();
+            let error = config.validate().unwrap_err().to_string();
+            assert!(
+                error.contains("ghl.redirect_uri")
+                    && error.contains("must end with /oauth/callback"),
+                "{wrong}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refresh_lease_shorter_than_two_http_timeouts_is_refused() {
+        let mut config = Config::default();
+        config.refresh.lease_secs = 60;
+        config.validate().unwrap();
+        config.refresh.lease_secs = 59;
+        let error = config.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("refresh.lease_secs")
+                && error.contains("at least 60")
+                && error.contains("30 s"),
+            "{error}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nifty-ghl.toml");
+        std::fs::write(&path, "[refresh]\nlease_secs = 10\n").unwrap();
+        let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
+        assert!(error.contains("refresh.lease_secs"), "{error}");
     }
 
     #[test]
