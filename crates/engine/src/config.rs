@@ -1,6 +1,7 @@
 //! One typed configuration: built-in defaults, then `nifty-ghl.toml` (if present), then
 //! `NIFTY_GHL_*` environment variables, validated once. Nothing else reads the environment.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -28,7 +29,8 @@ pub enum ConfigError {
     Invalid { name: String, reason: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` hides the database password and every secret (see the settings' own `Debug`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `sqlite://PATH` (the default, `./nifty-ghl.db`) or `postgres://…`.
@@ -43,8 +45,35 @@ pub struct Config {
     pub hooks: HookSettings,
 }
 
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured, so that a new field cannot be added without deciding how it shows.
+        let Config {
+            database_url,
+            master_key_file,
+            ghl,
+            server,
+            refresh,
+            pipeline,
+            notifications,
+            hooks,
+        } = self;
+        f.debug_struct("Config")
+            .field("database_url", &store::redact_url(database_url))
+            .field("master_key_file", master_key_file)
+            .field("ghl", ghl)
+            .field("server", server)
+            .field("refresh", refresh)
+            .field("pipeline", pipeline)
+            .field("notifications", notifications)
+            .field("hooks", hooks)
+            .finish()
+    }
+}
+
 /// The door NiftyImages-side events come in by: `POST /hooks/niftyimages`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` shows how many secrets there are, not what they are.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HookSettings {
     /// `whsec_…` signing secrets, newest first; several at once during a rotation.
@@ -110,8 +139,22 @@ impl Default for PipelineSettings {
     }
 }
 
-/// Where persistent failures are announced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl fmt::Debug for HookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let HookSettings {
+            secrets,
+            allow_unsigned,
+        } = self;
+        f.debug_struct("HookSettings")
+            .field("secrets", &format_args!("[{} redacted]", secrets.len()))
+            .field("allow_unsigned", allow_unsigned)
+            .finish()
+    }
+}
+
+/// Where persistent failures are announced. Its `Debug` hides the webhook secret and the
+/// Slack URL (whose path is its credential).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationSettings {
     /// A Slack-compatible incoming-webhook URL.
@@ -122,6 +165,24 @@ pub struct NotificationSettings {
     pub webhook_secret: Option<String>,
     /// The same alert is sent at most once per this many seconds (repeats are counted).
     pub repeat_after_secs: u64,
+}
+
+impl fmt::Debug for NotificationSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let NotificationSettings {
+            slack_webhook_url,
+            webhook_url,
+            webhook_secret,
+            repeat_after_secs,
+        } = self;
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
+        f.debug_struct("NotificationSettings")
+            .field("slack_webhook_url", &hidden(slack_webhook_url))
+            .field("webhook_url", webhook_url)
+            .field("webhook_secret", &hidden(webhook_secret))
+            .field("repeat_after_secs", repeat_after_secs)
+            .finish()
+    }
 }
 
 impl Default for NotificationSettings {
@@ -459,6 +520,21 @@ mod tests {
         std::fs::write(&path, "[server]\nlisten = \"everywhere\"\n").unwrap();
         let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
         assert!(error.contains("server.listen"), "{error}");
+    }
+
+    #[test]
+    fn debug_shows_no_password_or_secret() {
+        let mut config = Config::default();
+        config.database_url = "postgres://nifty:DbPassw0rd@db/ghl".into();
+        config.hooks.secrets = vec!["whsec_HookSecret".into()];
+        config.notifications.webhook_secret = Some("whsec_AlertSecret".into());
+        config.notifications.slack_webhook_url =
+            Some("https://hooks.slack.com/services/T0/B0/SlackSecret".into());
+        let shown = format!("{config:?} {config:#?}");
+        for secret in ["DbPassw0rd", "HookSecret", "AlertSecret", "SlackSecret"] {
+            assert!(!shown.contains(secret), "{secret} shows: {shown}");
+        }
+        assert!(shown.contains("nifty:***@db"), "{shown}");
     }
 
     #[test]
