@@ -524,8 +524,10 @@ mod tests {
 
     #[test]
     fn debug_shows_no_password_or_secret() {
-        let mut config = Config::default();
-        config.database_url = "postgres://nifty:DbPassw0rd@db/ghl".into();
+        let mut config = Config {
+            database_url: "postgres://nifty:DbPassw0rd@db/ghl".into(),
+            ..Config::default()
+        };
         config.hooks.secrets = vec!["whsec_HookSecret".into()];
         config.notifications.webhook_secret = Some("whsec_AlertSecret".into());
         config.notifications.slack_webhook_url =
