@@ -241,7 +241,7 @@ impl Connections {
                 return Err(self.pit_rejected(&connection).await?);
             }
             let lock = self.local_lock(id);
-            let guard = lock.lock().await;
+            let guard = lock.lock_owned().await;
             // Another task of this process may have refreshed while this one waited.
             let connection = self.load(id).await?;
             let now = now_millis();
@@ -278,7 +278,14 @@ impl Connections {
             let refresh = {
                 let this = Arc::clone(self);
                 let (id, want) = (id.to_owned(), want.clone());
-                tokio::spawn(async move { this.refresh_under_lease(&id, &want).await })
+                // The task keeps this process's lock of the connection until it is done: another
+                // task of this process shares the lease's owner name, so it must not start a
+                // refresh of its own if this caller stops waiting.
+                tokio::spawn(async move {
+                    let outcome = this.refresh_under_lease(&id, &want).await;
+                    drop(guard);
+                    outcome
+                })
             };
             let outcome = refresh.await.unwrap_or_else(|error| {
                 Err(ConnectionError::Refresh {
@@ -286,7 +293,6 @@ impl Connections {
                     source: GhlError::Token(format!("the refresh task failed: {error}")),
                 })
             });
-            drop(guard);
             match outcome {
                 Ok(Some(connection)) => return Ok(connection),
                 Ok(None) => continue,
@@ -302,7 +308,7 @@ impl Connections {
         self.settings.lease().max(self.api.request_timeout) * 2
     }
 
-    /// Holding the lease: refresh and commit; on any other outcome, let the lease go.
+    /// Holding the lease: refresh and commit, then let the lease go.
     /// `None`: someone else's tokens are newer; read again.
     ///
     /// The lease is renewed every third of its length while the refresh runs: a token call
@@ -325,9 +331,10 @@ impl Connections {
                 _ = renew.tick() => self.renew_lease(id, lease).await,
             }
         };
-        if !matches!(outcome, Ok(Some(_)))
-            && let Err(error) = self.vault.store().release_refresh(id, &self.owner).await
-        {
+        // A commit has already let the lease go; every other outcome (a failure, or nothing
+        // left to do because another process refreshed first) lets it go here, so that no one
+        // waits for a lease nobody uses.
+        if let Err(error) = self.vault.store().release_refresh(id, &self.owner).await {
             tracing::warn!(connection = id, %error, "could not release the refresh lease; it expires on its own");
         }
         outcome

@@ -501,30 +501,37 @@ async fn refreshes_during_key_rotations_stay_readable_with_the_new_key_only() {
         let location = connection.location_id.clone().unwrap();
 
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
         let refreshing = {
-            let (connections, id, stop) = (
+            let (connections, id, stop, done) = (
                 refresher.connections.clone(),
                 connection.id.clone(),
                 stop.clone(),
+                done.clone(),
             );
             tokio::spawn(async move {
-                let mut refreshes = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     connections.refresh_now(&id).await.unwrap();
-                    refreshes += 1;
+                    done.fetch_add(1, Ordering::Relaxed);
                 }
-                refreshes
             })
         };
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        for _ in 0..3 {
+        // Rotate at least three times, and on until several refreshes landed meanwhile.
+        let before = done.load(Ordering::Relaxed);
+        let mut rotations = 0;
+        let until = Instant::now() + Duration::from_secs(20);
+        while rotations < 3 || (done.load(Ordering::Relaxed) - before < 5 && Instant::now() < until)
+        {
             rotator.connections.vault().rotate_key_file().await.unwrap();
+            rotations += 1;
         }
+        let during = done.load(Ordering::Relaxed) - before;
         stop.store(true, Ordering::Relaxed);
-        let refreshes = refreshing.await.unwrap();
+        refreshing.await.unwrap();
+        let refreshes = done.load(Ordering::Relaxed);
         assert!(
-            refreshes > 1,
-            "{place:?}: refreshes ran during the rotations"
+            during >= 5,
+            "{place:?}: refreshes ran during the rotations ({during} in {rotations})"
         );
 
         let left = store::keyring::read_key_file(&key_file).unwrap();
