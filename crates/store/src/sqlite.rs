@@ -37,40 +37,45 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // Two processes opening a new file at once race to set it up: the loser fails on the
+        // winner's lock (switching to WAL, or migrating: "database is locked") or on a table
+        // the winner has just made ("already exists"). Once the winner is done the file is in
+        // WAL mode and its migrations are recorded, so one more try after a short wait finds
+        // nothing left to do.
+        match Self::connect_and_migrate(options.clone()).await {
+            Err(error) if lost_a_race(&error) => {
+                tracing::debug!(%error, "another process was setting up the database; trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                Self::connect_and_migrate(options).await
+            }
+            other => other,
+        }
+    }
+
+    async fn connect_and_migrate(options: SqliteConnectOptions) -> Result<Self, StoreError> {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        migrate(&pool).await?;
+        let migrated = sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()));
+        if let Err(error) = migrated {
+            pool.close().await;
+            return Err(error);
+        }
         Ok(Self { pool })
     }
 }
 
-/// Applies the migrations. Two processes opening a new file at once race to apply them, and
-/// the loser fails on a table the winner has just made ("already exists") or on the winner's
-/// lock ("database is locked"). Once the winner commits, the migrations are recorded as
-/// applied, so one more try after a short wait finds nothing left to do.
-async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
-    let run = || async {
-        sqlx::migrate!("migrations/sqlite")
-            .run(pool)
-            .await
-            .map_err(|e| e.to_string())
+/// Whether opening failed because another process was setting up the same new file.
+fn lost_a_race(error: &StoreError) -> bool {
+    let (StoreError::Open(message) | StoreError::Migrate(message)) = error else {
+        return false;
     };
-    let error = match run().await {
-        Ok(()) => return Ok(()),
-        Err(error) if lost_a_race(&error) => error,
-        Err(error) => return Err(StoreError::Migrate(error)),
-    };
-    tracing::debug!(%error, "another process was migrating the database; trying again");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    run().await.map_err(StoreError::Migrate)
-}
-
-/// Whether a migration failed because another process was applying the same migrations.
-fn lost_a_race(error: &str) -> bool {
-    let error = error.to_ascii_lowercase();
+    let message = message.to_ascii_lowercase();
     [
         "already exists",
         "database is locked",
@@ -78,7 +83,7 @@ fn lost_a_race(error: &str) -> bool {
         "unique constraint failed: _sqlx_migrations",
     ]
     .iter()
-    .any(|sign| error.contains(sign))
+    .any(|sign| message.contains(sign))
 }
 
 /// SQLite takes the shared statements as written.
