@@ -17,9 +17,12 @@ pub struct App {
 impl App {
     pub async fn open(config_path: &Path) -> anyhow::Result<Self> {
         let config = load_config(config_path)?;
-        let store = store::open(&config.database_url)
-            .await
-            .map_err(|e| input_error(format!("database {}: {e}", config.database_url)))?;
+        let store = store::open(&config.database_url).await.map_err(|e| {
+            input_error(format!(
+                "database {}: {e}",
+                store::redact_url(&config.database_url)
+            ))
+        })?;
         let keys = KeySource::from_env_or_file(&config.master_key_file);
         let vault = Vault::open(store, keys)
             .await
@@ -32,20 +35,43 @@ impl App {
         })
     }
 
-    /// A connection by its id, or by the location (or company) it is for.
+    /// A connection by its id, or by the location (or company) it is for. A company id can
+    /// name an agency and every location it minted: then the candidates are listed, and none
+    /// is picked (a `remove` must never guess).
     pub async fn find(&self, wanted: &str) -> anyhow::Result<store::vault::Connection> {
         let all = self.connections.vault().connections().await?;
-        all.into_iter()
-            .find(|c| {
-                c.id == wanted
-                    || c.location_id.as_deref() == Some(wanted)
-                    || c.company_id.as_deref() == Some(wanted)
-            })
-            .ok_or_else(|| {
-                input_error(format!(
-                    "no connection {wanted:?}: `nifty-ghl connections list` shows them"
-                ))
-            })
+        pick(all, wanted)
+    }
+}
+
+fn pick(
+    all: Vec<store::vault::Connection>,
+    wanted: &str,
+) -> anyhow::Result<store::vault::Connection> {
+    let (exact, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.id == wanted);
+    if let Some(connection) = exact.into_iter().next() {
+        // Ids are unique, and an id is the surest name.
+        return Ok(connection);
+    }
+    let mut matching: Vec<_> = others
+        .into_iter()
+        .filter(|c| {
+            c.location_id.as_deref() == Some(wanted) || c.company_id.as_deref() == Some(wanted)
+        })
+        .collect();
+    match matching.len() {
+        0 => Err(input_error(format!(
+            "no connection {wanted:?}: `nifty-ghl connections list` shows them"
+        ))),
+        1 => Ok(matching.remove(0)),
+        _ => {
+            let ids: Vec<&str> = matching.iter().map(|c| c.id.as_str()).collect();
+            Err(input_error(format!(
+                "{wanted:?} names {} connections ({}): give one of these connection ids",
+                ids.len(),
+                ids.join(", ")
+            )))
+        }
     }
 }
 

@@ -159,6 +159,9 @@ pub struct ConnectArgs {
     /// With --pit: store it without the one read call that proves GHL takes it.
     #[arg(long, requires = "pit")]
     pub no_verify: bool,
+    /// With --pit: replace the location's OAuth connection (its refresh token is dropped).
+    #[arg(long, requires = "pit")]
+    pub replace: bool,
 }
 
 #[derive(Debug, Subcommand)]

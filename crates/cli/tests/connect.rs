@@ -45,6 +45,8 @@ impl Setup {
             .current_dir(self.dir.path())
             .env_remove("NIFTY_GHL_MASTER_KEY")
             .env_remove("NIFTY_GHL_CONFIG")
+            .env_remove("NIFTY_GHL_DATABASE_URL")
+            .env_remove("NIFTY_GHL_LOG")
             .env_remove("GHL_TOKEN");
         command
     }
@@ -135,6 +137,30 @@ impl Setup {
     }
 }
 
+/// How many duplicate searches (the probe's call) the sandbox has answered.
+async fn duplicate_searches(setup: &Setup) -> u64 {
+    let log: Value = reqwest::get(format!("{}/_sandbox/requests", setup.sandbox.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"] == "/contacts/search/duplicate")
+        .count() as u64
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -146,6 +172,11 @@ async fn init_makes_config_key_and_database_and_never_overwrites_the_key() {
     let first = setup.init().await;
     assert!(first.contains("master key: created"), "{first}");
     assert_eq!(mode(&setup.path("nifty-ghl.key")), 0o600);
+    assert_eq!(
+        mode(&setup.path("nifty-ghl.toml")),
+        0o600,
+        "the config names the database and the key file: its owner's only"
+    );
     let key = std::fs::read_to_string(setup.path("nifty-ghl.key")).unwrap();
     let config = std::fs::read_to_string(setup.path("nifty-ghl.toml")).unwrap();
     assert!(config.contains(&setup.sandbox.info().client_id));
@@ -192,8 +223,27 @@ async fn connect_with_oauth_then_list_test_and_rotate_keys() {
     let (prefix, tail) = masked.split_once('…').unwrap();
     assert!(prefix.len() <= 4 && tail.chars().count() == 4, "{masked}");
 
+    let probes_before = duplicate_searches(&setup).await;
     let tested = setup.ok(&["connections", "test", &location]).await;
     assert!(tested.contains("ok (GHL answered"), "{tested}");
+    // The figures come from the headers of the probe's own answer: one request, not two.
+    assert_eq!(duplicate_searches(&setup).await, probes_before + 1);
+    assert!(
+        tested.contains("of 100 requests left in this 10 s burst")
+            && tested.contains("of 200000 today"),
+        "{tested}"
+    );
+    let tested_json: Value = serde_json::from_str(
+        &setup
+            .ok(&["--json", "connections", "test", &location])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(tested_json["rate_limit"]["max"], 100, "{tested_json}");
+    assert!(
+        tested_json["rate_limit"]["remaining"].as_u64().unwrap() < 100,
+        "{tested_json}"
+    );
     let refreshed = setup.ok(&["connections", "refresh", &location]).await;
     assert!(refreshed.contains("refreshed 1"), "{refreshed}");
 
@@ -360,4 +410,209 @@ async fn serve_takes_the_callback_and_refuses_forged_ones() {
             .await
             .contains("1 connection(s)")
     );
+}
+
+#[tokio::test]
+async fn a_database_password_never_shows_and_a_failed_init_keeps_nothing() {
+    let setup = Setup::new().await;
+    let password = "S3cretDbPassw0rd";
+    // Nothing listens on port 1; the second URL is malformed (its port is not a number).
+    for url in [
+        format!("postgres://nifty:{password}@127.0.0.1:1/ghl"),
+        format!("postgres://nifty:{password}@127.0.0.1:notaport/ghl"),
+    ] {
+        let failed = setup.run(&["-vv", "init", "--database-url", &url]).await;
+        assert!(!failed.status.success());
+        let shown = text(&failed);
+        assert!(!shown.contains(password), "{shown}");
+        assert!(shown.contains("nifty:***@127.0.0.1"), "{shown}");
+        assert!(
+            shown.contains("run `nifty-ghl init` again"),
+            "says what to do: {shown}"
+        );
+        assert!(
+            !setup.path("nifty-ghl.toml").exists() && !setup.path("nifty-ghl.key").exists(),
+            "a failed init leaves nothing behind: {shown}"
+        );
+
+        // The same URL from the environment, for a command on a working setup.
+        setup.init().await;
+        let mut command = setup.command(&["-vv", "connections", "list"]);
+        command.env("NIFTY_GHL_DATABASE_URL", &url);
+        let listed = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(listed.status.code(), Some(2));
+        let shown = text(&listed);
+        assert!(!shown.contains(password), "{shown}");
+        assert!(shown.contains("nifty:***@127.0.0.1"), "{shown}");
+        for made in [
+            "nifty-ghl.toml",
+            "nifty-ghl.key",
+            "nifty-ghl.db",
+            "nifty-ghl.db-wal",
+            "nifty-ghl.db-shm",
+        ] {
+            let _ = std::fs::remove_file(setup.path(made));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pit_replaces_an_oauth_connection_only_when_asked() {
+    let setup = Setup::new().await;
+    setup.init().await;
+    setup.connect(&[]).await;
+    let location = setup.sandbox.location_id(0).to_owned();
+    std::fs::write(setup.path("pit.txt"), setup.sandbox.pit(0)).unwrap();
+    let pit_args = [
+        "connect",
+        "--pit",
+        "--location",
+        &location,
+        "--token-file",
+        "pit.txt",
+    ];
+    let refused = setup.run(&pit_args).await;
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("connected with OAuth") && message.contains("--replace"),
+        "{message}"
+    );
+    let listed: Value =
+        serde_json::from_str(&setup.ok(&["--json", "connections", "list"]).await).unwrap();
+    assert_eq!(listed[0]["kind"], "OAuth", "the OAuth connection stays");
+    assert!(listed[0]["refresh_token"].is_string());
+
+    let mut replacing = pit_args.to_vec();
+    replacing.push("--replace");
+    let replaced = setup.ok(&replacing).await;
+    assert!(replaced.contains("private integration token"), "{replaced}");
+    let listed: Value =
+        serde_json::from_str(&setup.ok(&["--json", "connections", "list"]).await).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["kind"], "private integration token");
+    // A PIT over a PIT needs no --replace: nothing refreshable is lost.
+    setup.ok(&pit_args).await;
+}
+
+#[tokio::test]
+async fn a_name_that_fits_several_connections_is_refused_with_the_candidates() {
+    let setup = Setup::new().await;
+    setup.init().await;
+    setup.connect(&["--agency"]).await;
+    let company = setup.sandbox.info().company_id.clone();
+    let listed: Value =
+        serde_json::from_str(&setup.ok(&["--json", "connections", "list"]).await).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+
+    for command in ["show", "remove", "test"] {
+        let refused = setup.run(&["connections", command, &company]).await;
+        assert_eq!(refused.status.code(), Some(2), "{command}");
+        let message = String::from_utf8_lossy(&refused.stderr);
+        for candidate in [
+            format!("company_{company}"),
+            format!("loc_{}", setup.sandbox.location_id(0)),
+            format!("loc_{}", setup.sandbox.location_id(1)),
+        ] {
+            assert!(message.contains(&candidate), "{command}: {message}");
+        }
+        assert!(message.contains("give one of these"), "{message}");
+    }
+    assert!(
+        setup
+            .ok(&["connections", "list"])
+            .await
+            .contains("3 connection(s)"),
+        "nothing was removed"
+    );
+    let agency = setup
+        .ok(&["connections", "show", &format!("company_{company}")])
+        .await;
+    assert!(agency.contains("agency (OAuth)"), "{agency}");
+    let one = setup
+        .ok(&["connections", "show", setup.sandbox.location_id(1)])
+        .await;
+    assert!(one.contains("minted by agency"), "{one}");
+}
+
+#[tokio::test]
+async fn debug_logging_never_shows_a_token_or_secret() {
+    let setup = Setup::new().await;
+    let info = setup.sandbox.info();
+    std::fs::write(setup.path("secret.txt"), &info.client_secret).unwrap();
+    let redirect = format!("http://127.0.0.1:{}/oauth/callback", setup.redirect_port);
+    let mut everything = String::new();
+    let init = setup
+        .run(&[
+            "-vv",
+            "init",
+            "--client-id",
+            &info.client_id,
+            "--client-secret-file",
+            "secret.txt",
+            "--ghl-base-url",
+            setup.sandbox.url(),
+            "--marketplace-url",
+            setup.sandbox.url(),
+            "--redirect-uri",
+            &redirect,
+        ])
+        .await;
+    assert!(init.status.success(), "{}", text(&init));
+    everything.push_str(&text(&init));
+    everything.push_str(&setup.connect(&["-vv"]).await);
+    let location = setup.sandbox.location_id(0).to_owned();
+    std::fs::write(setup.path("pit.txt"), setup.sandbox.pit(1)).unwrap();
+    let pit_location = setup.sandbox.location_id(1).to_owned();
+    for args in [
+        vec!["-vv", "connections", "refresh", &location],
+        vec!["-vv", "connections", "test", &location],
+        vec!["-vv", "connections", "refresh"],
+        vec!["-vv", "connections", "show", &location],
+        vec![
+            "-vv",
+            "connect",
+            "--pit",
+            "--location",
+            &pit_location,
+            "--token-file",
+            "pit.txt",
+        ],
+        vec!["-vv", "connections", "test", &pit_location],
+    ] {
+        let output = setup.run(&args).await;
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+        everything.push_str(&text(&output));
+    }
+    assert!(
+        everything.contains("DEBUG"),
+        "debug logging was on: {everything}"
+    );
+    let history: Value = reqwest::get(format!(
+        "{}/_sandbox/oauth/refresh-tokens",
+        setup.sandbox.url()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        history["refreshTokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| !t["used_at_ms"].is_null()),
+        "a refresh happened: {history}"
+    );
+    for (what, secret) in [
+        ("the client secret", info.client_secret.as_str()),
+        ("the PIT", setup.sandbox.pit(1)),
+        ("an access token", "sbx-at-"),
+        ("a refresh token", "sbx-rt-"),
+    ] {
+        assert!(!everything.contains(secret), "{what} was printed");
+    }
 }

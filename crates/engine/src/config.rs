@@ -1,6 +1,7 @@
 //! One typed configuration: built-in defaults, then `nifty-ghl.toml` (if present), then
 //! `NIFTY_GHL_*` environment variables, validated once. Nothing else reads the environment.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -8,6 +9,15 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_CONFIG_FILE: &str = "nifty-ghl.toml";
 pub const DEFAULT_SCOPES: [&str; 2] = ["contacts.readonly", "contacts.write"];
+
+/// The route of `nifty-ghl serve` (and `connect`'s listener) that takes GHL's redirect.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// The GHL client's request timeout, in seconds.
+const HTTP_TIMEOUT_SECS: u64 = 30;
+
+/// Twice the request timeout: a refresh lease outlives the token call it covers.
+const MIN_LEASE_SECS: u64 = 2 * HTTP_TIMEOUT_SECS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -19,7 +29,8 @@ pub enum ConfigError {
     Invalid { name: String, reason: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` hides the database password and every secret (see the settings' own `Debug`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `sqlite://PATH` (the default, `./nifty-ghl.db`) or `postgres://…`.
@@ -34,8 +45,35 @@ pub struct Config {
     pub hooks: HookSettings,
 }
 
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured, so that a new field cannot be added without deciding how it shows.
+        let Config {
+            database_url,
+            master_key_file,
+            ghl,
+            server,
+            refresh,
+            pipeline,
+            notifications,
+            hooks,
+        } = self;
+        f.debug_struct("Config")
+            .field("database_url", &store::redact_url(database_url))
+            .field("master_key_file", master_key_file)
+            .field("ghl", ghl)
+            .field("server", server)
+            .field("refresh", refresh)
+            .field("pipeline", pipeline)
+            .field("notifications", notifications)
+            .field("hooks", hooks)
+            .finish()
+    }
+}
+
 /// The door NiftyImages-side events come in by: `POST /hooks/niftyimages`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` shows how many secrets there are, not what they are.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HookSettings {
     /// `whsec_…` signing secrets, newest first; several at once during a rotation.
@@ -101,8 +139,22 @@ impl Default for PipelineSettings {
     }
 }
 
-/// Where persistent failures are announced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl fmt::Debug for HookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let HookSettings {
+            secrets,
+            allow_unsigned,
+        } = self;
+        f.debug_struct("HookSettings")
+            .field("secrets", &format_args!("[{} redacted]", secrets.len()))
+            .field("allow_unsigned", allow_unsigned)
+            .finish()
+    }
+}
+
+/// Where persistent failures are announced. Its `Debug` hides the webhook secret and the
+/// Slack URL (whose path is its credential).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationSettings {
     /// A Slack-compatible incoming-webhook URL.
@@ -113,6 +165,24 @@ pub struct NotificationSettings {
     pub webhook_secret: Option<String>,
     /// The same alert is sent at most once per this many seconds (repeats are counted).
     pub repeat_after_secs: u64,
+}
+
+impl fmt::Debug for NotificationSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let NotificationSettings {
+            slack_webhook_url,
+            webhook_url,
+            webhook_secret,
+            repeat_after_secs,
+        } = self;
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
+        f.debug_struct("NotificationSettings")
+            .field("slack_webhook_url", &hidden(slack_webhook_url))
+            .field("webhook_url", webhook_url)
+            .field("webhook_secret", &hidden(webhook_secret))
+            .field("repeat_after_secs", repeat_after_secs)
+            .finish()
+    }
 }
 
 impl Default for NotificationSettings {
@@ -326,6 +396,16 @@ impl Config {
                 ));
             }
         }
+        let redirect = url::Url::parse(&self.ghl.redirect_uri).expect("checked above");
+        if !redirect.path().ends_with(CALLBACK_PATH) {
+            return Err(invalid(
+                "ghl.redirect_uri",
+                format!(
+                    "{:?} must end with {CALLBACK_PATH}, the route that takes GHL's callback (for example http://127.0.0.1:8788{CALLBACK_PATH}); set the same URL in the marketplace app",
+                    self.ghl.redirect_uri
+                ),
+            ));
+        }
         if self.ghl.scopes.is_empty() {
             return Err(invalid("ghl.scopes", "ask for at least one scope".into()));
         }
@@ -346,6 +426,15 @@ impl Config {
             return Err(invalid(
                 "refresh",
                 "early_secs, lease_secs and check_every_secs must be above 0".into(),
+            ));
+        }
+        if refresh.lease_secs < MIN_LEASE_SECS {
+            return Err(invalid(
+                "refresh.lease_secs",
+                format!(
+                    "{} is too short: set at least {MIN_LEASE_SECS}. A refresh holds the lease through a call to GHL that may take up to {} s; a shorter lease could run out mid-call, and another process would then send the same single-use refresh token and lose the connection",
+                    refresh.lease_secs, HTTP_TIMEOUT_SECS
+                ),
             ));
         }
         if refresh.keepalive_secs < refresh.early_secs {
@@ -431,6 +520,74 @@ mod tests {
         std::fs::write(&path, "[server]\nlisten = \"everywhere\"\n").unwrap();
         let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
         assert!(error.contains("server.listen"), "{error}");
+    }
+
+    #[test]
+    fn debug_shows_no_password_or_secret() {
+        let mut config = Config {
+            database_url: "postgres://nifty:DbPassw0rd@db/ghl".into(),
+            ..Config::default()
+        };
+        config.hooks.secrets = vec!["whsec_HookSecret".into()];
+        config.notifications.webhook_secret = Some("whsec_AlertSecret".into());
+        config.notifications.slack_webhook_url =
+            Some("https://hooks.slack.com/services/T0/B0/SlackSecret".into());
+        let shown = format!("{config:?} {config:#?}");
+        for secret in ["DbPassw0rd", "HookSecret", "AlertSecret", "SlackSecret"] {
+            assert!(!shown.contains(secret), "{secret} shows: {shown}");
+        }
+        assert!(shown.contains("nifty:***@db"), "{shown}");
+    }
+
+    #[test]
+    fn the_http_timeout_named_here_is_the_clients() {
+        assert_eq!(
+            ghl::ClientConfig::default().request_timeout,
+            Duration::from_secs(HTTP_TIMEOUT_SECS)
+        );
+    }
+
+    #[test]
+    fn a_redirect_uri_must_lead_to_the_callback_route() {
+        let mut config = Config::default();
+        config.ghl.redirect_uri = "https://example.com/oauth/callback".into();
+        config.validate().unwrap();
+        config.ghl.redirect_uri = "https://example.com/hooks/oauth/callback".into();
+        config.validate().unwrap();
+        for wrong in [
+            "https://example.com/",
+            "https://example.com/oauth",
+            "https://example.com/oauth/callback/",
+            "https://example.com/oauth/callbacks",
+        ] {
+            config.ghl.redirect_uri = wrong.into();
+            let error = config.validate().unwrap_err().to_string();
+            assert!(
+                error.contains("ghl.redirect_uri")
+                    && error.contains("must end with /oauth/callback"),
+                "{wrong}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refresh_lease_shorter_than_two_http_timeouts_is_refused() {
+        let mut config = Config::default();
+        config.refresh.lease_secs = 60;
+        config.validate().unwrap();
+        config.refresh.lease_secs = 59;
+        let error = config.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("refresh.lease_secs")
+                && error.contains("at least 60")
+                && error.contains("30 s"),
+            "{error}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nifty-ghl.toml");
+        std::fs::write(&path, "[refresh]\nlease_secs = 10\n").unwrap();
+        let error = Config::load_with(&path, |_| None).unwrap_err().to_string();
+        assert!(error.contains("refresh.lease_secs"), "{error}");
     }
 
     #[test]

@@ -180,6 +180,10 @@ impl Connections {
                     .is_some_and(|p| p.state == ConnectionState::Ok),
                 _ => false,
             };
+            if !parent_fine && connection.kind == ConnectionKind::Pit {
+                // Nothing but a new token from GHL helps: say so, without calling GHL again.
+                return Err(ConnectionError::PitRejected { id: id.to_owned() });
+            }
             if !parent_fine {
                 return Err(ConnectionError::NeedsReauth {
                     id: id.to_owned(),
@@ -227,7 +231,7 @@ impl Connections {
 
     /// The connection with a token that satisfies `want`, refreshing it if needed.
     async fn fresh(self: &Arc<Self>, id: &str, want: Want) -> Result<Connection, ConnectionError> {
-        let give_up = Instant::now() + self.settings.lease() * 2;
+        let give_up = Instant::now() + self.longest_wait();
         loop {
             let connection = self.load(id).await?;
             if !self.due(&connection, &want, now_millis()) {
@@ -237,7 +241,7 @@ impl Connections {
                 return Err(self.pit_rejected(&connection).await?);
             }
             let lock = self.local_lock(id);
-            let guard = lock.lock().await;
+            let guard = lock.lock_owned().await;
             // Another task of this process may have refreshed while this one waited.
             let connection = self.load(id).await?;
             let now = now_millis();
@@ -274,7 +278,14 @@ impl Connections {
             let refresh = {
                 let this = Arc::clone(self);
                 let (id, want) = (id.to_owned(), want.clone());
-                tokio::spawn(async move { this.refresh_under_lease(&id, &want).await })
+                // The task keeps this process's lock of the connection until it is done: another
+                // task of this process shares the lease's owner name, so it must not start a
+                // refresh of its own if this caller stops waiting.
+                tokio::spawn(async move {
+                    let outcome = this.refresh_under_lease(&id, &want).await;
+                    drop(guard);
+                    outcome
+                })
             };
             let outcome = refresh.await.unwrap_or_else(|error| {
                 Err(ConnectionError::Refresh {
@@ -282,7 +293,6 @@ impl Connections {
                     source: GhlError::Token(format!("the refresh task failed: {error}")),
                 })
             });
-            drop(guard);
             match outcome {
                 Ok(Some(connection)) => return Ok(connection),
                 Ok(None) => continue,
@@ -291,20 +301,64 @@ impl Connections {
         }
     }
 
-    /// Holding the lease: refresh and commit; on any other outcome, let the lease go.
+    /// How long a caller waits for another process's refresh before giving up. A live
+    /// refresher keeps renewing its lease and is done within one HTTP timeout (plus the
+    /// commit's retries), so this is only reached when something is stuck.
+    fn longest_wait(&self) -> Duration {
+        self.settings.lease().max(self.api.request_timeout) * 2
+    }
+
+    /// Holding the lease: refresh and commit, then let the lease go.
     /// `None`: someone else's tokens are newer; read again.
+    ///
+    /// The lease is renewed every third of its length while the refresh runs: a token call
+    /// slower than the lease must not let another process take over and send the same refresh
+    /// token, which GHL honours only once.
     async fn refresh_under_lease(
         self: &Arc<Self>,
         id: &str,
         want: &Want,
     ) -> Result<Option<Connection>, ConnectionError> {
-        let outcome = self.refresh_holding_lease(id, want).await;
-        if !matches!(outcome, Ok(Some(_)))
-            && let Err(error) = self.vault.store().release_refresh(id, &self.owner).await
-        {
+        let lease = self.settings.lease();
+        let every = (lease / 3).max(Duration::from_millis(50));
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let work = self.refresh_holding_lease(id, want);
+        tokio::pin!(work);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut work => break outcome,
+                _ = renew.tick() => self.renew_lease(id, lease).await,
+            }
+        };
+        // A commit has already let the lease go; every other outcome (a failure, or nothing
+        // left to do because another process refreshed first) lets it go here, so that no one
+        // waits for a lease nobody uses.
+        if let Err(error) = self.vault.store().release_refresh(id, &self.owner).await {
             tracing::warn!(connection = id, %error, "could not release the refresh lease; it expires on its own");
         }
         outcome
+    }
+
+    /// Extends this process's lease; one that was lost is only logged, as the refresh's commit
+    /// is fenced by the token version anyway.
+    async fn renew_lease(&self, id: &str, lease: Duration) {
+        let until = now_millis() + lease.as_millis() as Millis;
+        match self
+            .vault
+            .store()
+            .renew_refresh(id, &self.owner, until)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                connection = id,
+                "the refresh lease was lost while refreshing; the token version decides whose tokens are kept"
+            ),
+            Err(error) => {
+                tracing::warn!(connection = id, %error, "could not renew the refresh lease")
+            }
+        }
     }
 
     async fn refresh_holding_lease(
@@ -315,6 +369,11 @@ impl Connections {
         let connection = self.load(id).await?;
         if !self.due(&connection, want, now_millis()) {
             return Ok(Some(connection));
+        }
+        if connection.refresh_owner.as_deref() != Some(self.owner.as_str()) {
+            // The lease expired before this task got here and another process holds it now:
+            // sending the refresh token as well could spend it twice.
+            return Ok(None);
         }
         let tokens = match connection.kind {
             ConnectionKind::OAuth => self.refresh_oauth(&connection).await,
@@ -617,6 +676,14 @@ impl Connections {
     /// Stores a connection (after an authorisation, or a PIT).
     pub async fn save(&self, new: NewConnection) -> Result<Connection, ConnectionError> {
         Ok(self.vault.save_connection(new, now_millis()).await?)
+    }
+
+    /// Stores several connections in one transaction (an agency and its locations): all or none.
+    pub async fn save_all(
+        &self,
+        news: Vec<NewConnection>,
+    ) -> Result<Vec<Connection>, ConnectionError> {
+        Ok(self.vault.save_connections(news, now_millis()).await?)
     }
 }
 

@@ -227,6 +227,19 @@ impl Tokens {
         self.insert_access(pit.to_owned(), caller, None);
     }
 
+    /// Forgets a Private Integration Token, as rotating it in GHL's settings does: calls with it
+    /// get 401 from then on. False when `pit` is not a PIT the sandbox knows.
+    pub fn revoke_pit(&mut self, pit: &str) -> bool {
+        let is_pit = self
+            .access
+            .get(pit)
+            .is_some_and(|info| info.caller.kind == TokenKind::Pit);
+        if is_pit {
+            self.access.remove(pit);
+        }
+        is_pit
+    }
+
     fn insert_access(&mut self, token: String, caller: Caller, expires_at_ms: Option<i64>) {
         self.access.insert(
             token,

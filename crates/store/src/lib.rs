@@ -42,6 +42,7 @@ pub enum Engine {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Holds the URL with its password hidden ([`redact_url`]).
     #[error(
         "database URL {0:?} is not understood: use sqlite://PATH (or a file path) or postgres://…"
     )]
@@ -174,6 +175,11 @@ pub trait VaultStore: Send + Sync + fmt::Debug {
         now: Millis,
         until: Millis,
     ) -> Result<bool, StoreError>;
+    /// Moves the end of a lease `owner` still holds to `until`. False when the lease is no
+    /// longer theirs (released, committed, or expired and taken by another owner): a released
+    /// lease is never taken again this way.
+    async fn renew_refresh(&self, id: &str, owner: &str, until: Millis)
+    -> Result<bool, StoreError>;
     async fn release_refresh(&self, id: &str, owner: &str) -> Result<(), StoreError>;
     /// Commits a new token pair if the token version is still `expected_version`, clearing the
     /// lease. False when another refresh committed first.
@@ -199,6 +205,45 @@ pub trait VaultStore: Send + Sync + fmt::Debug {
     ) -> Result<bool, StoreError>;
 }
 
+impl StoreError {
+    /// A `BadUrl` error for `url`, which it keeps only with the password hidden.
+    pub fn bad_url(url: &str) -> Self {
+        Self::BadUrl(redact_url(url))
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages: `postgres://user:***@host/db`.
+/// A `password=` query parameter is hidden too. Text that is not a URL is hidden from its
+/// first `:` after the scheme up to the last `@`, so a malformed URL leaks nothing either.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // Userinfo ends at the last `@` (a password may hold `/` or `@` itself); hiding too much
+    // when a query holds an `@` is fine.
+    if let Some(at) = rest.rfind('@')
+        && let Some((user, _password)) = rest[..at].split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{}", redact_query(&rest[at + 1..]));
+    }
+    format!("{scheme}://{}", redact_query(rest))
+}
+
+/// Hides the value of every `password=` parameter after the first `?`.
+fn redact_query(text: &str) -> String {
+    let Some((before, query)) = text.split_once('?') else {
+        return text.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{before}?{}", pairs.join("&"))
+}
+
 /// Opens the database at `url` (`sqlite://PATH`, a plain file path, or `postgres://…`) and
 /// applies its engine's migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
@@ -215,4 +260,48 @@ pub async fn open_postgres_schema(url: &str, schema: &str) -> Result<Arc<dyn Sto
     Ok(Arc::new(
         postgres::PostgresStore::open(url, Some(schema)).await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show_in_a_database_url() {
+        let cases = [
+            (
+                "postgres://nifty:s3cret@db.example.com:5432/ghl",
+                "postgres://nifty:***@db.example.com:5432/ghl",
+            ),
+            (
+                "postgresql://nifty:p@ss/w:rd@db/ghl?sslmode=require",
+                "postgresql://nifty:***@db/ghl?sslmode=require",
+            ),
+            (
+                "postgres://db/ghl?user=nifty&password=s3cret",
+                "postgres://db/ghl?user=nifty&password=***",
+            ),
+            ("postgres://nifty@db/ghl", "postgres://nifty@db/ghl"),
+            (
+                "postgres://db/ghl?password=s3cret&application_name=a@b",
+                "postgres://db/ghl?password=***&application_name=a@b",
+            ),
+            ("sqlite://nifty-ghl.db", "sqlite://nifty-ghl.db"),
+            ("./nifty-ghl.db", "./nifty-ghl.db"),
+            (
+                "postgres://nifty:s3cret@db:notaport/ghl",
+                "postgres://nifty:***@db:notaport/ghl",
+            ),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_url(url), shown);
+        }
+        let error = StoreError::bad_url("mysql://root:s3cret@db/x").to_string();
+        assert!(
+            !error.contains("s3cret") && error.contains("root:***@"),
+            "{error}"
+        );
+        let debug = format!("{:?}", StoreError::bad_url("mysql://root:s3cret@db/x"));
+        assert!(!debug.contains("s3cret"), "{debug}");
+    }
 }

@@ -28,8 +28,7 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects and migrates; with `schema`, every table lives in that schema (made if missing).
     pub async fn open(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
-        let mut options =
-            PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
+        let mut options = PgConnectOptions::from_str(url).map_err(|_| StoreError::bad_url(url))?;
         if let Some(schema) = schema {
             if !schema
                 .chars()

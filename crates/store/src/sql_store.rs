@@ -138,6 +138,17 @@ macro_rules! sql_store_impl {
                     == 1)
             }
 
+            async fn renew_refresh(&self, id: &str, owner: &str, until: Millis) -> Result<bool, StoreError> {
+                Ok(sqlx::query($sql("UPDATE connections SET refresh_lease_until = ? WHERE id = ? AND refresh_owner = ?"))
+                .bind(until)
+                .bind(id)
+                .bind(owner)
+                .execute(&self.writer)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
             async fn release_refresh(&self, id: &str, owner: &str) -> Result<(), StoreError> {
                 sqlx::query($sql("UPDATE connections SET refresh_owner = NULL, refresh_lease_until = NULL WHERE id = ? AND refresh_owner = ?"))
                 .bind(id)

@@ -35,17 +35,33 @@ impl SqliteStore {
         let url = if url.starts_with("sqlite:") {
             url.to_owned()
         } else if url.contains("://") {
-            return Err(StoreError::BadUrl(url.to_owned()));
+            return Err(StoreError::bad_url(url));
         } else {
             format!("sqlite://{url}")
         };
         let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|_| StoreError::BadUrl(url.clone()))?
+            .map_err(|_| StoreError::bad_url(&url))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // Two processes opening a new file at once race to set it up: the loser fails on the
+        // winner's lock (switching to WAL, or migrating: "database is locked") or on a table
+        // the winner has just made ("already exists"). Once the winner is done the file is in
+        // WAL mode and its migrations are recorded, so one more try after a short wait finds
+        // nothing left to do.
+        match Self::connect_and_migrate(options.clone()).await {
+            Err(error) if lost_a_race(&error) => {
+                tracing::debug!(%error, "another process was setting up the database; trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                Self::connect_and_migrate(options).await
+            }
+            other => other,
+        }
+    }
+
+    async fn connect_and_migrate(options: SqliteConnectOptions) -> Result<Self, StoreError> {
         let file = Some(options.get_filename().to_path_buf())
             .filter(|f| !f.as_os_str().is_empty() && f.as_os_str() != ":memory:");
         let writer = SqlitePoolOptions::new()
@@ -53,6 +69,14 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
+        let migrated = sqlx::migrate!("migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()));
+        if let Err(error) = migrated {
+            writer.close().await;
+            return Err(error);
+        }
         // An in-memory database lives in its one connection: readers share it.
         let pool = if file.is_some() {
             SqlitePoolOptions::new()
@@ -63,12 +87,24 @@ impl SqliteStore {
         } else {
             writer.clone()
         };
-        sqlx::migrate!("migrations/sqlite")
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
         Ok(Self { pool, writer, file })
     }
+}
+
+/// Whether opening failed because another process was setting up the same new file.
+fn lost_a_race(error: &StoreError) -> bool {
+    let (StoreError::Open(message) | StoreError::Migrate(message)) = error else {
+        return false;
+    };
+    let message = message.to_ascii_lowercase();
+    [
+        "already exists",
+        "database is locked",
+        "busy",
+        "unique constraint failed: _sqlx_migrations",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
 }
 
 /// SQLite takes the shared statements as written.

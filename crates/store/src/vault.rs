@@ -320,16 +320,60 @@ impl Vault {
     }
 
     fn seal(
-        &self,
+        keys: &KeyRing,
         table: &str,
         row_id: &str,
         column: &str,
         secret: &str,
     ) -> Result<String, VaultError> {
         let place = cipher::aad(table, row_id, column);
-        let keys = self.sealing_keys()?;
-        cipher::seal(&keys, &place, secret.as_bytes())
+        cipher::seal(keys, &place, secret.as_bytes())
             .map_err(|error| VaultError::Cipher { place, error })
+    }
+
+    /// After writing values sealed with `used`: if a rotation retired its active key meanwhile,
+    /// those values may have landed after the rotation's last pass and would be left sealed with
+    /// a key that is leaving the file. This process still holds that key in `used`, so it seals
+    /// them again under the new active key (each only if it is still what was written).
+    ///
+    /// The write itself has succeeded by then, so a failure here is logged, not returned.
+    async fn reseal_if_rotated(&self, used: &KeyRing, rows: &[(&str, &str)]) {
+        if let Err(error) = self.try_reseal_if_rotated(used, rows).await {
+            tracing::warn!(
+                %error,
+                "values written during a key rotation could not be sealed again; run `nifty-ghl keys rotate` again"
+            );
+        }
+    }
+
+    async fn try_reseal_if_rotated(
+        &self,
+        used: &KeyRing,
+        rows: &[(&str, &str)],
+    ) -> Result<(), VaultError> {
+        let current = self.sealing_keys()?;
+        let retired = used.active().id();
+        if current.active().id() == retired {
+            return Ok(());
+        }
+        for value in self.store.sealed_values().await? {
+            let ours = rows
+                .iter()
+                .any(|(table, id)| value.table == *table && value.row_id == *id);
+            if !ours || cipher::key_id(&value.sealed) != Some(retired) {
+                continue;
+            }
+            let place = cipher::aad(value.table, &value.row_id, value.column);
+            let plain =
+                cipher::open(used, &place, &value.sealed).map_err(|error| VaultError::Cipher {
+                    place: place.clone(),
+                    error,
+                })?;
+            let resealed = cipher::seal(&current, &place, &plain)
+                .map_err(|error| VaultError::Cipher { place, error })?;
+            self.store.replace_sealed(&value, &resealed).await?;
+        }
+        Ok(())
     }
 
     /// Opens a value; a value sealed with a key this process does not know yet makes it read
@@ -367,7 +411,9 @@ impl Vault {
         client_secret: &SecretString,
         now: Millis,
     ) -> Result<(), VaultError> {
-        let sealed = self.seal(
+        let keys = self.sealing_keys()?;
+        let sealed = Self::seal(
+            &keys,
             "app_credentials",
             "1",
             "client_secret",
@@ -380,6 +426,8 @@ impl Vault {
                 updated_at: now,
             })
             .await?;
+        self.reseal_if_rotated(&keys, &[("app_credentials", "1")])
+            .await;
         Ok(())
     }
 
@@ -409,6 +457,7 @@ impl Vault {
         news: Vec<NewConnection>,
         now: Millis,
     ) -> Result<Vec<Connection>, VaultError> {
+        let keys = self.sealing_keys()?;
         let mut rows = Vec::with_capacity(news.len());
         for new in news {
             let id = connection_id(
@@ -416,7 +465,8 @@ impl Vault {
                 new.location_id.as_deref(),
                 new.company_id.as_deref(),
             );
-            let access_token = self.seal(
+            let access_token = Self::seal(
+                &keys,
                 CONNECTIONS,
                 &id,
                 "access_token",
@@ -425,7 +475,7 @@ impl Vault {
             let refresh_token = new
                 .refresh_token
                 .as_ref()
-                .map(|t| self.seal(CONNECTIONS, &id, "refresh_token", t.expose_secret()))
+                .map(|t| Self::seal(&keys, CONNECTIONS, &id, "refresh_token", t.expose_secret()))
                 .transpose()?;
             rows.push(ConnectionRow {
                 id,
@@ -451,6 +501,9 @@ impl Vault {
             });
         }
         self.store.upsert_connections(&rows).await?;
+        let written: Vec<(&str, &str)> =
+            rows.iter().map(|r| (CONNECTIONS, r.id.as_str())).collect();
+        self.reseal_if_rotated(&keys, &written).await;
         let mut saved = Vec::with_capacity(rows.len());
         for row in rows {
             let connection = self
@@ -497,7 +550,9 @@ impl Vault {
         tokens: &NewTokens,
         now: Millis,
     ) -> Result<bool, VaultError> {
-        let access_token = self.seal(
+        let keys = self.sealing_keys()?;
+        let access_token = Self::seal(
+            &keys,
             CONNECTIONS,
             id,
             "access_token",
@@ -506,7 +561,7 @@ impl Vault {
         let refresh_token = tokens
             .refresh_token
             .as_ref()
-            .map(|t| self.seal(CONNECTIONS, id, "refresh_token", t.expose_secret()))
+            .map(|t| Self::seal(&keys, CONNECTIONS, id, "refresh_token", t.expose_secret()))
             .transpose()?;
         let update = RefreshedTokens {
             id: id.to_owned(),
@@ -517,7 +572,11 @@ impl Vault {
             scopes: tokens.scopes.join(" "),
             now,
         };
-        Ok(self.store.store_refreshed(&update).await?)
+        let committed = self.store.store_refreshed(&update).await?;
+        if committed {
+            self.reseal_if_rotated(&keys, &[(CONNECTIONS, id)]).await;
+        }
+        Ok(committed)
     }
 
     /// Seals every value again under the active key of the ring in use. Safe while other

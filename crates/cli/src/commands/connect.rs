@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use engine::authorize::{AuthorizeRequest, LocationChoice};
+use engine::authorize::{AuthorizeRequest, LocationChoice, PitRequest};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -20,13 +20,7 @@ pub async fn run(config_path: &Path, json: bool, args: ConnectArgs) -> anyhow::R
     if args.pit {
         return connect_pit(&app, json, &args).await;
     }
-    let mut scopes = if args.read_only {
-        vec!["contacts.readonly".to_owned()]
-    } else if !args.scope.is_empty() {
-        args.scope.clone()
-    } else {
-        app.config.ghl.scopes.clone()
-    };
+    let mut scopes = chosen_scopes(&app, &args);
     if args.agency {
         for scope in ["oauth.readonly", "oauth.write"] {
             if !scopes.iter().any(|s| s == scope) {
@@ -109,6 +103,18 @@ pub async fn run(config_path: &Path, json: bool, args: ConnectArgs) -> anyhow::R
     print_connections(&app, json).await
 }
 
+/// The scopes asked for (OAuth) or given in GHL (a PIT): `--read-only`, the `--scope`s, or
+/// the configured ones.
+fn chosen_scopes(app: &App, args: &ConnectArgs) -> Vec<String> {
+    if args.read_only {
+        vec!["contacts.readonly".to_owned()]
+    } else if !args.scope.is_empty() {
+        args.scope.clone()
+    } else {
+        app.config.ghl.scopes.clone()
+    }
+}
+
 /// The local address GHL's redirect comes back to; it must be this machine.
 fn listen_address(redirect_uri: &str) -> anyhow::Result<SocketAddr> {
     let url = url::Url::parse(redirect_uri)
@@ -151,20 +157,14 @@ async fn connect_pit(app: &App, json: bool, args: &ConnectArgs) -> anyhow::Resul
     if token.is_empty() {
         return Err(input_error("no token was given"));
     }
-    let scopes = if args.read_only {
-        vec!["contacts.readonly".to_owned()]
-    } else if !args.scope.is_empty() {
-        args.scope.clone()
-    } else {
-        app.config.ghl.scopes.clone()
-    };
     app.connections
-        .connect_pit(
-            location,
-            SecretString::from(token.to_owned()),
-            scopes,
-            !args.no_verify,
-        )
+        .connect_pit_with(PitRequest {
+            location_id: location.to_owned(),
+            pit: SecretString::from(token.to_owned()),
+            scopes: chosen_scopes(app, args),
+            verify: !args.no_verify,
+            replace_oauth: args.replace,
+        })
         .await
         .map_err(|e| input_error(e.to_string()))?;
     eprintln!("Stored the Private Integration Token of {location}.");

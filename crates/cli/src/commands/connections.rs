@@ -47,27 +47,31 @@ pub async fn run(
                 ));
             };
             let client = app.connections.client(&connection.id).await?;
-            engine::authorize::probe(&client, &location).await?;
-            let remaining = client
-                .find_duplicate_contact(&ghl::search::DuplicateQuery {
-                    location_id: location.clone(),
-                    email: Some("nifty-ghl-connection-check@example.invalid".into()),
-                    phone: None,
-                })
-                .await?
-                .rate_limit;
+            let budget = engine::authorize::probe(&client, &location).await?;
+            let figure = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
             if json {
-                print_json(
-                    &json!({"connection": connection.id, "ok": true, "rate_limit_remaining": remaining.remaining, "daily_remaining": remaining.daily_remaining}),
-                )
+                print_json(&json!({
+                    "connection": connection.id,
+                    "ok": true,
+                    "rate_limit": {
+                        "max": budget.max,
+                        "remaining": budget.remaining,
+                        "interval_ms": budget.interval.map(|d| d.as_millis() as u64),
+                        "daily_limit": budget.daily_limit,
+                        "daily_remaining": budget.daily_remaining,
+                    },
+                }))
             } else {
                 println!(
-                    "{}: ok (GHL answered; {} requests left in this burst, {} today)",
+                    "{}: ok (GHL answered; {} of {} requests left in this {} s burst, {} of {} today)",
                     connection.id,
-                    remaining.remaining.map_or("?".into(), |n| n.to_string()),
-                    remaining
-                        .daily_remaining
-                        .map_or("?".into(), |n| n.to_string()),
+                    figure(budget.remaining),
+                    figure(budget.max),
+                    budget
+                        .interval
+                        .map_or("?".into(), |d| format!("{}", d.as_secs_f64())),
+                    figure(budget.daily_remaining),
+                    figure(budget.daily_limit),
                 );
                 Ok(())
             }

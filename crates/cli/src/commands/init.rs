@@ -14,7 +14,8 @@ use crate::output::input_error;
 
 pub async fn run(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
     let secret = read_secret(&args)?;
-    if config_path.exists() {
+    let wrote_config = !config_path.exists();
+    if !wrote_config {
         let asked = [
             &args.database_url,
             &args.base_url,
@@ -44,16 +45,18 @@ pub async fn run(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
         }
         config.ghl.client_id = args.client_id.clone();
         config.validate().map_err(|e| input_error(e.to_string()))?;
-        std::fs::write(config_path, config.starter_file())
+        write_private(config_path, &config.starter_file())
             .map_err(|e| input_error(format!("cannot write {}: {e}", config_path.display())))?;
-        println!("config: wrote {}", config_path.display());
+        println!("config: wrote {} (mode 0600)", config_path.display());
     }
     let config = load_config(config_path)?;
+    let mut made_key = false;
     if std::env::var(MASTER_KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
         println!("master key: from {MASTER_KEY_ENV} (no key file made)");
     } else if keyring::create_key_file(&config.master_key_file)
         .map_err(|e| input_error(e.to_string()))?
     {
+        made_key = true;
         println!(
             "master key: created {} (mode 0600); back it up: without it the stored tokens cannot be read",
             config.master_key_file.display()
@@ -64,8 +67,31 @@ pub async fn run(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
             config.master_key_file.display()
         );
     }
-    let app = App::open(config_path).await?;
-    println!("database: {} ready", config.database_url);
+    let app = match App::open(config_path).await {
+        Ok(app) => app,
+        Err(error) => {
+            // Nothing is sealed before the database opens, so what this run made can go: init
+            // then runs again cleanly once the setting is fixed.
+            let mut removed = Vec::new();
+            if wrote_config && std::fs::remove_file(config_path).is_ok() {
+                removed.push(config_path.display().to_string());
+            }
+            if made_key && std::fs::remove_file(&config.master_key_file).is_ok() {
+                removed.push(config.master_key_file.display().to_string());
+            }
+            if removed.is_empty() {
+                return Err(error);
+            }
+            return Err(input_error(format!(
+                "{error}\nremoved what this run made ({}): fix the setting and run `nifty-ghl init` again",
+                removed.join(", ")
+            )));
+        }
+    };
+    println!(
+        "database: {} ready",
+        store::redact_url(&config.database_url)
+    );
     if let Some(secret) = secret {
         let client_id = args
             .client_id
@@ -82,6 +108,25 @@ pub async fn run(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
         println!("app: client secret of {client_id} stored encrypted");
     }
     Ok(())
+}
+
+/// Writes a new file that only its owner can read: the configuration names the database (a
+/// PostgreSQL URL may hold a password) and the key file. Never replaces an existing file.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    if written.is_err() {
+        // A half-written configuration would be read as a broken one: take it back.
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 fn read_secret(args: &InitArgs) -> anyhow::Result<Option<SecretString>> {

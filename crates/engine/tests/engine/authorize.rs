@@ -1,10 +1,11 @@
 //! Connecting: OAuth for a location or an agency, PITs, and callbacks that must store nothing.
 
+use engine::ConnectionError;
 use engine::authorize::{AuthorizeError, Callback, LocationChoice, PitError};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use store::vault::{ConnectionKind, UserType};
+use store::vault::{ConnectionKind, ConnectionState, UserType};
 
 use crate::support::*;
 
@@ -284,5 +285,149 @@ async fn a_pit_is_checked_with_one_read_and_a_bad_one_is_not_stored() {
         engine::authorize::probe(&client, sandbox.location_id(0))
             .await
             .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_expired_state_is_refused_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for place in places(&dir) {
+        let sandbox = start_sandbox(86_399).await;
+        let process = Process::open(&place, &new_key(), sandbox.url(), refresh_settings(60)).await;
+        process.set_app(&sandbox).await;
+        let callback = process
+            .approve(&sandbox, &["contacts.readonly"], false, LocationChoice::All)
+            .await;
+        // The user took 16 minutes to approve: the stored state is put back as that old.
+        let store = process.connections.vault().store();
+        let hash = engine::authorize::state_hash(callback.state.as_deref().unwrap());
+        let mut row = store.take_oauth_state(&hash).await.unwrap().unwrap();
+        let now = store::now_millis();
+        row.created_at = now - 16 * 60 * 1000;
+        row.expires_at = now - 60 * 1000;
+        store.put_oauth_state(&row).await.unwrap();
+
+        let error = process
+            .connections
+            .complete_authorization(&callback)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, AuthorizeError::ExpiredState) && error.is_bad_request(),
+            "{place:?}: {error}"
+        );
+        assert!(
+            error.to_string().contains("expired") && error.to_string().contains("start again"),
+            "{error}"
+        );
+        assert!(
+            process
+                .connections
+                .vault()
+                .connections()
+                .await
+                .unwrap()
+                .is_empty(),
+            "{place:?}: nothing stored"
+        );
+        let counts = control(&sandbox, Method::GET, "/requests", None).await["counts"].clone();
+        assert!(
+            counts.get("POST /oauth/token").is_none(),
+            "{place:?}: the code was never exchanged: {counts}"
+        );
+        // The state is spent: the same callback again is unknown.
+        assert!(matches!(
+            process.connections.complete_authorization(&callback).await,
+            Err(AuthorizeError::UnknownState)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_pit_ghl_stops_taking_needs_a_new_one_and_later_calls_fail_without_calling_ghl() {
+    let dir = tempfile::tempdir().unwrap();
+    for place in places(&dir) {
+        let sandbox = start_sandbox(86_399).await;
+        let process = Process::open(&place, &new_key(), sandbox.url(), refresh_settings(60)).await;
+        let location = sandbox.location_id(0).to_owned();
+        let saved = process
+            .connections
+            .connect_pit(
+                &location,
+                SecretString::from(sandbox.pit(0).to_owned()),
+                vec!["contacts.readonly".into()],
+                true,
+            )
+            .await
+            .unwrap();
+        let client = process.connections.client(&saved.id).await.unwrap();
+        engine::authorize::probe(&client, &location).await.unwrap();
+
+        // The user rotates the PIT in GHL: the stored one now gets 401.
+        control(
+            &sandbox,
+            Method::POST,
+            "/pits/revoke",
+            Some(json!({"pit": sandbox.pit(0)})),
+        )
+        .await;
+        let error = engine::authorize::probe(&client, &location)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("connect --pit"),
+            "{place:?}: says how to fix it: {error}"
+        );
+        let stored = process
+            .connections
+            .vault()
+            .connection(&saved.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.state, ConnectionState::NeedsReauth, "{place:?}");
+        assert!(
+            stored
+                .state_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("refused the Private Integration Token")),
+            "{:?}",
+            stored.state_reason
+        );
+
+        // From now on, nothing is sent to GHL until the user gives a new token.
+        let before = requests_to(&sandbox, "/contacts/search/duplicate").await;
+        let refused = process.connections.client(&saved.id).await.unwrap_err();
+        assert!(
+            matches!(refused, ConnectionError::PitRejected { .. }) && refused.needs_user(),
+            "{refused}"
+        );
+        assert!(refused.to_string().contains("connect --pit"), "{refused}");
+        let again = engine::authorize::probe(&client, &location)
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("connect --pit"), "{again}");
+        let after = requests_to(&sandbox, "/contacts/search/duplicate").await;
+        assert_eq!(before, after, "{place:?}: failed fast, without a call");
+
+        // A new PIT resumes the connection.
+        let fresh = control(
+            &sandbox,
+            Method::POST,
+            "/pits",
+            Some(json!({"location_id": location, "scopes": ["contacts.readonly"]})),
+        )
+        .await;
+        process
+            .connections
+            .connect_pit(
+                &location,
+                SecretString::from(fresh["pit"].as_str().unwrap().to_owned()),
+                vec!["contacts.readonly".into()],
+                true,
+            )
+            .await
+            .unwrap();
+        engine::authorize::probe(&client, &location).await.unwrap();
     }
 }

@@ -9,6 +9,7 @@ use engine::ConnectionError;
 use ghl::GhlError;
 use ghl::search::DuplicateQuery;
 use reqwest::Method;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use store::vault::ConnectionState;
 
@@ -75,7 +76,11 @@ async fn hammer(
     (ok.load(Ordering::Relaxed), failures)
 }
 
-/// Not a test of its own: the body of the worker processes the test below starts.
+/// Not a test of its own: the body of the worker processes the test below starts, by running
+/// this test binary again with only this test and `NIFTY_GHL_REFRESH_WORKER` set. It has to be
+/// a test for the binary to be able to run it, and it must not be `#[ignore]`d, since the
+/// worker is started with the plain test filter. In an ordinary run the variable is unset, and
+/// it returns at once: no sandbox, no store, no side effect, so it passes trivially.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_worker_process() {
     let Ok(spec) = std::env::var("NIFTY_GHL_REFRESH_WORKER") else {
@@ -290,74 +295,261 @@ async fn invalid_grant_pauses_the_connection_until_a_reconnect() {
 #[tokio::test]
 async fn a_read_only_connection_refuses_writes_before_sending() {
     let dir = tempfile::tempdir().unwrap();
-    let place = places(&dir).remove(0);
-    let sandbox = start_sandbox(86_399).await;
-    let process = Process::open(&place, &new_key(), sandbox.url(), refresh_settings(60)).await;
-    process.set_app(&sandbox).await;
-    let connection = process
-        .authorize(&sandbox, &["contacts.readonly"], false)
-        .await
-        .remove(0);
-    let client = process.connections.client(&connection.id).await.unwrap();
-    let error = client
-        .create_contact(&ghl::contacts::CreateContact {
-            location_id: connection.location_id.clone().unwrap(),
-            fields: ghl::contacts::ContactFields {
-                email: Some("a@example.com".into()),
+    for place in places(&dir) {
+        let sandbox = start_sandbox(86_399).await;
+        let process = Process::open(&place, &new_key(), sandbox.url(), refresh_settings(60)).await;
+        process.set_app(&sandbox).await;
+        let connection = process
+            .authorize(&sandbox, &["contacts.readonly"], false)
+            .await
+            .remove(0);
+        let client = process.connections.client(&connection.id).await.unwrap();
+        let error = client
+            .create_contact(&ghl::contacts::CreateContact {
+                location_id: connection.location_id.clone().unwrap(),
+                fields: ghl::contacts::ContactFields {
+                    email: Some("a@example.com".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
-            },
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, GhlError::ScopeNotGranted { ref scope } if scope == "contacts.write"),
-        "{error:?}"
-    );
-    let counts = control(&sandbox, Method::GET, "/requests", None).await["counts"].clone();
-    assert!(
-        counts.get("POST /contacts/").is_none(),
-        "nothing was sent: {counts}"
-    );
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, GhlError::ScopeNotGranted { ref scope } if scope == "contacts.write"),
+            "{place:?}: {error:?}"
+        );
+        let counts = control(&sandbox, Method::GET, "/requests", None).await["counts"].clone();
+        assert!(
+            counts.get("POST /contacts/").is_none(),
+            "{place:?}: nothing was sent: {counts}"
+        );
+    }
+}
+
+/// Waits until `millis` (epoch ms) has passed.
+async fn sleep_until_millis(millis: i64) {
+    let wait = millis - store::now_millis();
+    if wait > 0 {
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+    }
 }
 
 #[tokio::test]
 async fn keep_alive_refreshes_idle_connections_and_leaves_pits_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let place = places(&dir).remove(0);
-    let sandbox = start_sandbox(86_399).await;
-    let mut settings = refresh_settings(1);
-    settings.keepalive_secs = 1;
-    let process = Process::open(&place, &new_key(), sandbox.url(), settings).await;
-    process.set_app(&sandbox).await;
-    let connection = process
-        .authorize(&sandbox, &["contacts.readonly"], false)
-        .await
-        .remove(0);
-    process
-        .connections
-        .connect_pit(
-            sandbox.location_id(1),
-            secrecy::SecretString::from(sandbox.pit(1).to_owned()),
-            vec!["contacts.readonly".into()],
-            true,
+    for place in places(&dir) {
+        let sandbox = start_sandbox(86_399).await;
+        // A 3 s idle window: the checks that must find nothing idle run well inside it, even on
+        // a loaded machine, and the one that must find the connection idle runs after it.
+        let mut settings = refresh_settings(1);
+        settings.keepalive_secs = 3;
+        let process = Process::open(&place, &new_key(), sandbox.url(), settings).await;
+        process.set_app(&sandbox).await;
+        let connection = process
+            .authorize(&sandbox, &["contacts.readonly"], false)
+            .await
+            .remove(0);
+        let pit = process
+            .connections
+            .connect_pit(
+                sandbox.location_id(1),
+                secrecy::SecretString::from(sandbox.pit(1).to_owned()),
+                vec!["contacts.readonly".into()],
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            process.connections.keep_alive().await.unwrap().0,
+            0,
+            "{place:?}: nothing is idle yet"
+        );
+        sleep_until_millis(connection.last_refresh_at.unwrap() + 3_300).await;
+        let (refreshed, problems) = process.connections.keep_alive().await.unwrap();
+        assert_eq!(
+            (refreshed, problems.len()),
+            (1, 0),
+            "{place:?}: {problems:?}"
+        );
+        let vault = process.connections.vault();
+        let stored = vault.connection(&connection.id).await.unwrap().unwrap();
+        assert_eq!(stored.refresh_count, 1, "{place:?}");
+        assert_eq!(
+            process.connections.keep_alive().await.unwrap().0,
+            0,
+            "{place:?}: just refreshed, so not idle"
+        );
+        let pit_after = vault.connection(&pit.id).await.unwrap().unwrap();
+        assert_eq!(
+            (pit_after.token_version, pit_after.refresh_count),
+            (pit.token_version, 0),
+            "{place:?}: a PIT is never refreshed"
+        );
+        assert_eq!(refresh_history(&sandbox).await["invalidGrants"], 0);
+    }
+}
+
+/// A token call slower than the refresh lease: GHL answers after 2.5 s, the lease lasts 1 s.
+/// Without renewal the lease would run out mid-call, a second process would take it and send
+/// the same refresh token, which GHL honours once. The refresher renews its lease while it
+/// waits, so the second process waits for its commit and uses the new token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_slower_than_its_lease_keeps_the_lease_and_spends_each_refresh_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for place in places(&dir) {
+        let sandbox = start_sandbox(86_399).await;
+        let key = new_key();
+        let mut settings = refresh_settings(60);
+        settings.lease_secs = 1;
+        let first = Process::open(&place, &key, sandbox.url(), settings.clone()).await;
+        let second = Process::open(&place, &key, sandbox.url(), settings).await;
+        first.set_app(&sandbox).await;
+        let connection = first
+            .authorize(&sandbox, &["contacts.readonly"], false)
+            .await
+            .remove(0);
+        let location = connection.location_id.clone().unwrap();
+        control(
+            &sandbox,
+            Method::PATCH,
+            "/settings",
+            Some(json!({"faults": {"latency_ms": 2_500}})),
         )
-        .await
-        .unwrap();
-    assert_eq!(
-        process.connections.keep_alive().await.unwrap().0,
-        0,
-        "nothing is idle yet"
-    );
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
-    let (refreshed, problems) = process.connections.keep_alive().await.unwrap();
-    assert_eq!((refreshed, problems.len()), (1, 0));
-    let stored = process
-        .connections
-        .vault()
-        .connection(&connection.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.refresh_count, 1);
+        .await;
+        let started = Instant::now();
+        let (by_first, by_second) =
+            tokio::join!(first.connections.refresh_now(&connection.id), async {
+                // The second asks once the first holds the lease.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                second.connections.refresh_now(&connection.id).await
+            });
+        let took = started.elapsed();
+        control(
+            &sandbox,
+            Method::PATCH,
+            "/settings",
+            Some(json!({"faults": {"latency_ms": 0}})),
+        )
+        .await;
+        let by_first = by_first.unwrap();
+        let by_second = by_second.unwrap();
+        assert!(
+            took > Duration::from_millis(2_500),
+            "{place:?}: the refresh outlasted the lease ({took:?})"
+        );
+        assert_eq!(
+            by_first.access_token.expose_secret(),
+            by_second.access_token.expose_secret(),
+            "{place:?}: the second process took the first one's token"
+        );
+
+        let history = refresh_history(&sandbox).await;
+        assert_eq!(history["invalidGrants"], 0, "{place:?}: {history}");
+        let tokens = history["refreshTokens"].as_array().unwrap();
+        assert!(
+            tokens.iter().all(|t| t["reuse_attempts"] == 0),
+            "{place:?}: no refresh token sent twice: {history}"
+        );
+        let used = tokens.iter().filter(|t| !t["used_at_ms"].is_null()).count();
+        assert_eq!(used, 1, "{place:?}: one refresh for both: {history}");
+        let stored = first
+            .connections
+            .vault()
+            .connection(&connection.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                stored.state,
+                stored.refresh_count,
+                stored.refresh_owner.as_deref()
+            ),
+            (ConnectionState::Ok, 1, None),
+            "{place:?}"
+        );
+        for process in [&first, &second] {
+            call(&process.connections, &connection.id, &location)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// One process refreshes again and again while another rotates the master key file, three
+/// times over. Afterwards the key file holds one key, and that key alone opens everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshes_during_key_rotations_stay_readable_with_the_new_key_only() {
+    let dir = tempfile::tempdir().unwrap();
+    for place in places(&dir) {
+        let keys_dir = tempfile::tempdir().unwrap();
+        let key_file = keys_dir.path().join("nifty-ghl.key");
+        assert!(store::keyring::create_key_file(&key_file).unwrap());
+        let sandbox = start_sandbox(86_399).await;
+        let source = store::KeySource::File(key_file.clone());
+        let refresher =
+            Process::open_with_keys(&place, source.clone(), sandbox.url(), refresh_settings(60))
+                .await;
+        let rotator =
+            Process::open_with_keys(&place, source, sandbox.url(), refresh_settings(60)).await;
+        refresher.set_app(&sandbox).await;
+        let connection = refresher
+            .authorize(&sandbox, &["contacts.readonly"], false)
+            .await
+            .remove(0);
+        let location = connection.location_id.clone().unwrap();
+
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
+        let refreshing = {
+            let (connections, id, stop, done) = (
+                refresher.connections.clone(),
+                connection.id.clone(),
+                stop.clone(),
+                done.clone(),
+            );
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    connections.refresh_now(&id).await.unwrap();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        // Rotate at least three times, and on until several refreshes landed meanwhile.
+        let before = done.load(Ordering::Relaxed);
+        let mut rotations = 0;
+        let until = Instant::now() + Duration::from_secs(20);
+        while rotations < 3 || (done.load(Ordering::Relaxed) - before < 5 && Instant::now() < until)
+        {
+            rotator.connections.vault().rotate_key_file().await.unwrap();
+            rotations += 1;
+        }
+        let during = done.load(Ordering::Relaxed) - before;
+        stop.store(true, Ordering::Relaxed);
+        refreshing.await.unwrap();
+        let refreshes = done.load(Ordering::Relaxed);
+        assert!(
+            during >= 5,
+            "{place:?}: refreshes ran during the rotations ({during} in {rotations})"
+        );
+
+        let left = store::keyring::read_key_file(&key_file).unwrap();
+        assert_eq!(left.len(), 1, "{place:?}: the old keys left the file");
+        let only_new = Process::open(&place, &left[0], sandbox.url(), refresh_settings(60)).await;
+        let vault = only_new.connections.vault();
+        let stored = vault.connection(&connection.id).await.unwrap().unwrap();
+        assert_eq!(stored.state, ConnectionState::Ok, "{place:?}");
+        assert_eq!(stored.refresh_count as u64, refreshes, "{place:?}");
+        assert!(vault.app_credentials().await.unwrap().is_some());
+        assert_eq!(
+            vault.reseal_all().await.unwrap().resealed,
+            0,
+            "{place:?}: nothing is sealed with a retired key"
+        );
+        call(&only_new.connections, &connection.id, &location)
+            .await
+            .unwrap();
+        assert_eq!(refresh_history(&sandbox).await["invalidGrants"], 0);
+    }
 }

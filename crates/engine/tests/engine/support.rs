@@ -113,11 +113,17 @@ impl Process {
         sandbox_url: &str,
         settings: RefreshSettings,
     ) -> Self {
-        let vault = Arc::new(
-            Vault::open(place.open().await, KeySource::env(key))
-                .await
-                .unwrap(),
-        );
+        Self::open_with_keys(place, KeySource::env(key), sandbox_url, settings).await
+    }
+
+    /// As [`Process::open`], with the master key from `keys` (a key file, to rotate).
+    pub async fn open_with_keys(
+        place: &Place,
+        keys: KeySource,
+        sandbox_url: &str,
+        settings: RefreshSettings,
+    ) -> Self {
+        let vault = Arc::new(Vault::open(place.open().await, keys).await.unwrap());
         let api = ClientConfig::with_base_url(sandbox_url).unwrap();
         Self {
             connections: Arc::new(Connections::new(vault, api, settings).unwrap()),
@@ -208,6 +214,16 @@ pub async fn control(
         response.status()
     );
     response.json().await.unwrap()
+}
+
+/// How many requests the sandbox has answered on `route` (such as `/contacts/search/duplicate`).
+pub async fn requests_to(sandbox: &RunningSandbox, route: &str) -> usize {
+    control(sandbox, reqwest::Method::GET, "/requests", None).await["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"] == route)
+        .count()
 }
 
 pub async fn refresh_history(sandbox: &RunningSandbox) -> Value {

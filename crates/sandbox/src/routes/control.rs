@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/_sandbox/tokens/expire", post(expire_tokens))
         .route("/_sandbox/tokens/revoke-refresh", post(revoke_refresh))
         .route("/_sandbox/pits", post(create_pit))
+        .route("/_sandbox/pits/revoke", post(revoke_pit))
         .route("/_sandbox/oauth/refresh-tokens", get(refresh_history))
         .route("/_sandbox/webhooks", get(webhooks).post(subscribe))
         .route("/_sandbox/webhooks/{id}", delete(unsubscribe))
@@ -349,6 +350,22 @@ async fn create_pit(State(state): State<AppState>, body: Bytes) -> Result<Respon
         StatusCode::CREATED,
         json!({"pit": pit, "location_id": request.location_id, "scopes": request.scopes}),
     )
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokePit {
+    pit: String,
+}
+
+/// Revokes a Private Integration Token (GHL's "rotate" in its settings): it answers 401 from
+/// then on. The token goes in the body, not the path, so that no log line holds it.
+async fn revoke_pit(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let RevokePit { pit } = parse(&body)?;
+    if !state.tokens.lock().revoke_pit(&pit) {
+        return Err(bad("no such Private Integration Token"));
+    }
+    reply(StatusCode::OK, json!({"revoked": true}))
 }
 
 async fn refresh_history(State(state): State<AppState>) -> Result<Response, ApiError> {
