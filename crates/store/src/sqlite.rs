@@ -99,6 +99,7 @@ fn lost_a_race(error: &StoreError) -> bool {
     let message = message.to_ascii_lowercase();
     [
         "already exists",
+        "duplicate column",
         "database is locked",
         "busy",
         "unique constraint failed: _sqlx_migrations",
