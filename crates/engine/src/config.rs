@@ -89,7 +89,9 @@ pub struct HookSettings {
 pub struct PipelineSettings {
     /// The GHL location events go to when they name none.
     pub default_location_id: Option<String>,
-    /// Jobs running at once in this process.
+    /// Jobs running at once in this process. A job mostly waits on GHL, so what one process
+    /// sends per second is about this divided by GHL's answer time: 64 at 100 ms is 640
+    /// requests/s, the budget of 64 locations.
     pub workers: usize,
     /// How long a job may run before another instance may take it over.
     pub job_lease_secs: u64,
@@ -120,7 +122,7 @@ impl Default for PipelineSettings {
     fn default() -> Self {
         Self {
             default_location_id: None,
-            workers: 16,
+            workers: 64,
             job_lease_secs: 60,
             retry_schedule_secs: vec![
                 0.0, 5.0, 30.0, 120.0, 600.0, 1_800.0, 3_600.0, 10_800.0, 21_600.0, 43_200.0,

@@ -95,7 +95,15 @@ pub struct Connections {
     /// This process's name in refresh leases.
     owner: String,
     locks: StdMutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Connections read in the last [`RECENT_FOR`]: every GHL call needs its token, and
+    /// reading and opening it from the database each time costs more than the call. A token
+    /// another process replaced stays valid until it expires; a rejected one is read afresh.
+    recent: StdMutex<HashMap<String, (Connection, Instant)>>,
 }
+
+/// How long a connection read from the database serves calls before it is read again (and so
+/// how long another process's re-auth state can go unnoticed here).
+const RECENT_FOR: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for Connections {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -131,6 +139,7 @@ impl Connections {
             settings,
             owner,
             locks: StdMutex::new(HashMap::new()),
+            recent: StdMutex::new(HashMap::new()),
         })
     }
 
@@ -195,7 +204,25 @@ impl Connections {
             }
             connection.access_expires_at = Some(0);
         }
+        self.recent
+            .lock()
+            .expect("recent connections")
+            .insert(id.to_owned(), (connection.clone(), Instant::now()));
         Ok(connection)
+    }
+
+    /// The connection as read within [`RECENT_FOR`], if it was.
+    fn recently_read(&self, id: &str) -> Option<Connection> {
+        let recent = self.recent.lock().expect("recent connections");
+        recent
+            .get(id)
+            .filter(|(_, read)| read.elapsed() < RECENT_FOR)
+            .map(|(connection, _)| connection.clone())
+    }
+
+    /// Drops what is known of `id` here, so that the next call reads it again.
+    pub(crate) fn forget(&self, id: &str) {
+        self.recent.lock().expect("recent connections").remove(id);
     }
 
     /// The early window, never more than half the token's lifetime (else every new token
@@ -232,6 +259,12 @@ impl Connections {
     /// The connection with a token that satisfies `want`, refreshing it if needed.
     async fn fresh(self: &Arc<Self>, id: &str, want: Want) -> Result<Connection, ConnectionError> {
         let give_up = Instant::now() + self.longest_wait();
+        if want == Want::Current
+            && let Some(connection) = self.recently_read(id)
+            && !self.due(&connection, &want, now_millis())
+        {
+            return Ok(connection);
+        }
         loop {
             let connection = self.load(id).await?;
             if !self.due(&connection, &want, now_millis()) {
@@ -588,6 +621,7 @@ impl Connections {
                 Some(connection.token_version),
             )
             .await?;
+        self.forget(&connection.id);
         if !marked {
             return Ok(ConnectionError::Superseded);
         }
@@ -675,7 +709,9 @@ impl Connections {
 
     /// Stores a connection (after an authorisation, or a PIT).
     pub async fn save(&self, new: NewConnection) -> Result<Connection, ConnectionError> {
-        Ok(self.vault.save_connection(new, now_millis()).await?)
+        let saved = self.vault.save_connection(new, now_millis()).await?;
+        self.forget(&saved.id);
+        Ok(saved)
     }
 
     /// Stores several connections in one transaction (an agency and its locations): all or none.
@@ -683,7 +719,11 @@ impl Connections {
         &self,
         news: Vec<NewConnection>,
     ) -> Result<Vec<Connection>, ConnectionError> {
-        Ok(self.vault.save_connections(news, now_millis()).await?)
+        let saved = self.vault.save_connections(news, now_millis()).await?;
+        for connection in &saved {
+            self.forget(&connection.id);
+        }
+        Ok(saved)
     }
 }
 

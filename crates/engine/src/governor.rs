@@ -116,6 +116,24 @@ impl Governor {
         budget.careful_until = Some(Instant::now() + self.window());
     }
 
+    /// How many requests `location` may start now, without spending anything.
+    pub fn available(&self, location: &str) -> u64 {
+        let now = Instant::now();
+        let mut budgets = self.budgets.lock().expect("governor lock");
+        let budget = budgets.entry(location.to_owned()).or_default();
+        if self.wait_in(budget, now).is_some() {
+            return 0;
+        }
+        if budget.careful_until.is_some() {
+            return 1;
+        }
+        let daily_left = self.limits.daily_max.saturating_sub(budget.today);
+        self.limits
+            .burst_max
+            .saturating_sub(budget.in_window())
+            .min(daily_left)
+    }
+
     /// How long until `location` can send, without spending anything (zero: now).
     pub fn wait(&self, location: &str) -> Duration {
         let now = Instant::now();
@@ -172,9 +190,10 @@ impl Governor {
                 budget.blocked_until = Some(now + until);
             }
         }
-        if let Some(remaining) = reported.remaining.filter(|r| *r > 0) {
+        if let Some(remaining) = reported.remaining {
             // Requests GHL counted that this process did not send (another instance's, before
-            // a handover) fill the window as if sent now.
+            // a handover) fill the window as if answered now. When GHL counted nothing more
+            // than this process did, its own window already holds the line, even at 0 left.
             budget.forget_older_than(self.window(), now);
             let spent_elsewhere = self
                 .limits
@@ -184,14 +203,7 @@ impl Governor {
             for _ in 0..spent_elsewhere {
                 budget.answered.push_back(now);
             }
-        }
-        if reported.remaining.is_some() {
             budget.careful_until = None;
-        }
-        if reported.remaining == Some(0) {
-            let interval = reported.interval.unwrap_or(self.limits.interval);
-            let until = now + interval + self.limits.margin;
-            budget.blocked_until = Some(budget.blocked_until.map_or(until, |b| b.max(until)));
         }
     }
 
@@ -283,18 +295,31 @@ mod tests {
     }
 
     #[test]
+    fn what_is_available_is_what_the_window_leaves() {
+        let governor = Governor::new(limits(5, 10_000));
+        assert_eq!(governor.available("L1"), 5);
+        governor.try_take("L1").unwrap();
+        governor.try_take("L1").unwrap();
+        assert_eq!(governor.available("L1"), 3);
+        governor.handed_over("L2");
+        assert_eq!(governor.available("L2"), 1, "careful: one probe");
+        governor.try_take("L2").unwrap();
+        assert_eq!(governor.available("L2"), 0, "until its answer");
+    }
+
+    #[test]
     fn ghl_headers_and_429s_close_the_budget() {
-        let governor = Governor::new(limits(100, 10_000));
+        let governor = Governor::new(limits(100, 200));
         governor.observe(
             "L1",
             &RateLimit {
                 remaining: Some(0),
-                interval: Some(Duration::from_millis(50)),
                 ..RateLimit::default()
             },
         );
-        assert!(governor.try_take("L1").is_err());
-        std::thread::sleep(Duration::from_millis(70));
+        let wait = governor.try_take("L1").unwrap_err();
+        assert!(wait > Duration::from_millis(150), "a full window: {wait:?}");
+        std::thread::sleep(wait);
         assert!(governor.try_take("L1").is_ok());
         governor.refused("L1", RateLimitScope::Daily, Duration::from_secs(5));
         assert!(governor.wait("L1") > Duration::from_secs(4));

@@ -90,16 +90,20 @@ impl Runner {
         let upkeep = tokio::spawn(Arc::clone(&self).upkeep(stop.clone()));
         let permits = Arc::new(Semaphore::new(self.settings.workers));
         let mut in_flight = tokio::task::JoinSet::new();
+        // Claims wait for a few free workers rather than taking one job at a time: on SQLite
+        // each claim is a commit, and one per job would cost as much as the jobs.
+        let claim_batch = (self.settings.workers / 8).max(1);
         while !stop.is_cancelled() {
             while in_flight.try_join_next().is_some() {}
             let free = permits.available_permits();
-            let claimed = if free == 0 {
+            let busy = free == 0 || (free < claim_batch && !in_flight.is_empty());
+            let claimed = if busy {
                 Vec::new()
             } else {
                 self.claim(free).await
             };
             if claimed.is_empty() {
-                let pause = self.pause_until_next_job(free == 0).await;
+                let pause = self.pause_until_next_job(busy).await;
                 tokio::select! {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(pause) => {}
@@ -130,18 +134,20 @@ impl Runner {
     }
 
     async fn claim(&self, free: usize) -> Vec<JobRow> {
-        let ready: Vec<String> = self
+        // No location gets more jobs than its budget lets start: a job claimed beyond it
+        // would only sit on a worker, waiting.
+        let ready: Vec<(String, i64)> = self
             .owned
             .lock()
             .expect("owned")
             .iter()
-            .filter(|location| self.governor.wait(location).is_zero())
-            .cloned()
+            .map(|location| (location.clone(), self.governor.available(location) as i64))
+            .filter(|(_, available)| *available > 0)
             .collect();
         let now = now_millis();
         match self
             .store
-            .claim_jobs(&self.owner, &ready, now, now + self.lease_ms(), free as i64)
+            .claim_jobs_capped(&self.owner, &ready, now, now + self.lease_ms(), free as i64)
             .await
         {
             Ok(jobs) => {

@@ -172,11 +172,27 @@ pub trait QueueStore: Send + Sync + std::fmt::Debug {
     async fn ingest(&self, batch: &[IngestItem], now: Millis) -> Result<Vec<Ingested>, StoreError>;
 
     /// Claims up to `limit` ready jobs of `locations`, oldest first, none whose entity has an
-    /// older job still pending or running. One statement; the attempt counts from here.
+    /// older job still pending or running. The attempt counts from here.
     async fn claim_jobs(
         &self,
         owner: &str,
         locations: &[String],
+        now: Millis,
+        lease_until: Millis,
+        limit: i64,
+    ) -> Result<Vec<JobRow>, StoreError> {
+        let caps: Vec<(String, i64)> = locations.iter().map(|l| (l.clone(), limit)).collect();
+        self.claim_jobs_capped(owner, &caps, now, lease_until, limit)
+            .await
+    }
+    /// [`QueueStore::claim_jobs`] with at most `cap` jobs of each `(location, cap)`: no more
+    /// than its GHL budget lets start now. The ready jobs are read first (off the writer), then
+    /// claimed in one statement that checks again that each is still free
+    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+    async fn claim_jobs_capped(
+        &self,
+        owner: &str,
+        caps: &[(String, i64)],
         now: Millis,
         lease_until: Millis,
         limit: i64,

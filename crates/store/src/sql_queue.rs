@@ -133,39 +133,66 @@ macro_rules! sql_queue_impl {
                 Ok(outcomes)
             }
 
-            async fn claim_jobs(
+            async fn claim_jobs_capped(
                 &self,
                 owner: &str,
-                locations: &[String],
+                caps: &[(String, i64)],
                 now: Millis,
                 lease_until: Millis,
                 limit: i64,
             ) -> Result<Vec<JobRow>, StoreError> {
-                if locations.is_empty() || limit <= 0 {
+                let caps: Vec<&(String, i64)> = caps.iter().filter(|(_, cap)| *cap > 0).collect();
+                if caps.is_empty() || limit <= 0 {
+                    return Ok(Vec::new());
+                }
+                let ready_unblocked = "j.status = 'pending' AND j.run_at <= ? \
+                     AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.entity_key = j.entity_key \
+                     AND e.id < j.id AND e.status IN ('pending', 'running'))";
+                // Enough candidates to fill every cap even when the oldest crowd into a few
+                // locations.
+                let wanted: i64 = caps.iter().map(|(_, cap)| *cap).sum::<i64>().min(limit);
+                let sql = format!(
+                    "SELECT j.id, j.location_id FROM jobs j WHERE {ready_unblocked} AND j.location_id IN ({}) \
+                     ORDER BY j.run_at, j.id LIMIT ?",
+                    $crate::sql_queue::placeholders(caps.len()),
+                );
+                let mut query = sqlx::query_as::<_, (i64, String)>($sql(&sql)).bind(now);
+                for (location, _) in &caps {
+                    query = query.bind(location);
+                }
+                let candidates = query.bind(wanted * 4).fetch_all(&self.pool).await?;
+                let mut left: std::collections::HashMap<&str, i64> =
+                    caps.iter().map(|(location, cap)| (location.as_str(), *cap)).collect();
+                let mut picked = Vec::new();
+                for (id, location) in &candidates {
+                    if picked.len() as i64 >= wanted {
+                        break;
+                    }
+                    if let Some(cap) = left.get_mut(location.as_str()).filter(|cap| **cap > 0) {
+                        *cap -= 1;
+                        picked.push(*id);
+                    }
+                }
+                if picked.is_empty() {
                     return Ok(Vec::new());
                 }
                 let sql = format!(
                     "UPDATE jobs SET status = 'running', locked_by = ?, lease_expires_at = ?, \
                      attempts = attempts + 1, updated_at = ? \
-                     WHERE id IN (SELECT j.id FROM jobs j WHERE j.status = 'pending' AND j.run_at <= ? \
-                     AND j.location_id IN ({}) \
-                     AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.entity_key = j.entity_key \
-                     AND e.id < j.id AND e.status IN ('pending', 'running')) \
-                     ORDER BY j.run_at, j.id LIMIT ? {}) \
+                     WHERE id IN (SELECT j.id FROM jobs j WHERE j.id IN ({}) AND {ready_unblocked} {}) \
                      RETURNING {}",
-                    $crate::sql_queue::placeholders(locations.len()),
+                    $crate::sql_queue::placeholders(picked.len()),
                     $skip_locked,
                     $crate::sql_queue::job_columns!(),
                 );
                 let mut query = sqlx::query_as::<_, JobRow>($sql(&sql))
                     .bind(owner)
                     .bind(lease_until)
-                    .bind(now)
                     .bind(now);
-                for location in locations {
-                    query = query.bind(location);
+                for id in &picked {
+                    query = query.bind(id);
                 }
-                let mut jobs = query.bind(limit).fetch_all(&self.writer).await?;
+                let mut jobs = query.bind(now).fetch_all(&self.writer).await?;
                 jobs.sort_by_key(|j| (j.run_at, j.id));
                 Ok(jobs)
             }
@@ -360,14 +387,16 @@ macro_rules! sql_queue_impl {
                     return Ok(None);
                 }
                 let sql = format!(
-                    "SELECT MIN(run_at) FROM jobs WHERE status = 'pending' AND location_id IN ({})",
+                    // In run_at order, stopping at the first: MIN() would read the whole backlog.
+                    "SELECT run_at FROM jobs WHERE status = 'pending' AND location_id IN ({}) \
+                     ORDER BY run_at LIMIT 1",
                     $crate::sql_queue::placeholders(locations.len())
                 );
-                let mut query = sqlx::query_as::<_, (Option<i64>,)>($sql(&sql));
+                let mut query = sqlx::query_as::<_, (i64,)>($sql(&sql));
                 for location in locations {
                     query = query.bind(location);
                 }
-                Ok(query.fetch_one(&self.pool).await?.0)
+                Ok(query.fetch_optional(&self.pool).await?.map(|row| row.0))
             }
 
             async fn record_attempt(&self, attempt: &AttemptRow) -> Result<(), StoreError> {
@@ -510,12 +539,20 @@ macro_rules! sql_queue_impl {
             }
 
             async fn locations_with_work(&self) -> Result<Vec<String>, StoreError> {
-                let rows: Vec<(String,)> = sqlx::query_as($sql(
-                    "SELECT DISTINCT location_id FROM jobs WHERE status IN ('pending', 'running') ORDER BY location_id",
+                // A skip scan: one index probe per location, where DISTINCT would read every
+                // job of the backlog.
+                let rows: Vec<(Option<String>,)> = sqlx::query_as($sql(
+                    "WITH RECURSIVE l(location_id) AS ( \
+                       SELECT MIN(location_id) FROM jobs WHERE status IN ('pending', 'running') \
+                       UNION ALL \
+                       SELECT (SELECT MIN(j.location_id) FROM jobs j \
+                               WHERE j.status IN ('pending', 'running') AND j.location_id > l.location_id) \
+                       FROM l WHERE l.location_id IS NOT NULL) \
+                     SELECT location_id FROM l WHERE location_id IS NOT NULL",
                 ))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(|r| r.0).collect())
+                Ok(rows.into_iter().filter_map(|r| r.0).collect())
             }
 
             async fn lease_location(&self, location_id: &str, owner: &str, now: Millis, until: Millis) -> Result<bool, StoreError> {

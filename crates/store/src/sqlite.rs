@@ -64,9 +64,11 @@ impl SqliteStore {
     async fn connect_and_migrate(options: SqliteConnectOptions) -> Result<Self, StoreError> {
         let file = Some(options.get_filename().to_path_buf())
             .filter(|f| !f.as_os_str().is_empty() && f.as_os_str() != ":memory:");
+        // The writer touches the job indexes all the time: a larger page cache than SQLite's
+        // 2 MB keeps them in memory instead of reading them back from the file.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", "-16384"))
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
         let migrated = sqlx::migrate!("migrations/sqlite")

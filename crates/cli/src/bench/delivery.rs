@@ -105,13 +105,33 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ..Config::default()
     };
     let pipeline = Pipeline::start(&config, Arc::clone(&connections)).await?;
-    tokio::time::sleep(interval).await;
-    let before = answered(&sandbox_address).await?;
-    let measured_from = Instant::now();
-    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    let run_started = Instant::now();
+    let mut before = answered(&sandbox_address).await?;
+    let mut measured_from = run_started;
+    let mut last = before.ok;
+    // Second by second on stderr; the measure starts after one interval.
+    for second in 1..=(interval.as_secs() + args.seconds) {
+        tokio::time::sleep_until((run_started + Duration::from_secs(second)).into()).await;
+        let now = answered(&sandbox_address).await?;
+        eprintln!(
+            "t={second:>3} s  {:>5} requests answered in the last second",
+            now.ok - last
+        );
+        last = now.ok;
+        if second == interval.as_secs() {
+            before = now;
+            measured_from = Instant::now();
+        }
+    }
     let after = answered(&sandbox_address).await?;
     let measured = measured_from.elapsed();
     let backlog_left = pipeline.store.queue_stats().await?.pending;
+    let counter = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    let jobs = json!({
+        "succeeded": counter(&pipeline.metrics.jobs_succeeded),
+        "put_back_to_wait": counter(&pipeline.metrics.jobs_waited),
+        "retried": counter(&pipeline.metrics.jobs_retried),
+    });
     pipeline.shutdown().await;
 
     let budget = args.locations as f64
@@ -147,6 +167,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "notes": notes,
             "duplicates": duplicates,
             "backlog_left": backlog_left,
+            "jobs": jobs,
         })
     );
     running.stop().await;
