@@ -5,6 +5,7 @@
 //! This crate never makes HTTP calls. Times are milliseconds since the Unix epoch.
 
 mod cipher;
+mod ingest_plan;
 pub mod instances;
 pub mod keyring;
 mod postgres;

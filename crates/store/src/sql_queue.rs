@@ -18,6 +18,17 @@ pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
+/// `(?, ?, …), (?, ?, …), …`: `rows` rows of `columns` values each.
+pub(crate) fn rows(rows: usize, columns: usize) -> String {
+    let row = format!("({})", placeholders(columns));
+    vec![row; rows].join(", ")
+}
+
+/// The values of `n` new jobs: ten bound columns, the status and attempts fixed.
+pub(crate) fn job_insert_rows(n: usize) -> String {
+    vec!["(?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ")
+}
+
 /// The `WHERE` conditions of a dead-letter filter (after `status = 'dead'`).
 pub(crate) fn dead_filter_sql(filter: &crate::queue::DeadFilter) -> String {
     let mut sql = String::from("status = 'dead'");
@@ -54,80 +65,123 @@ macro_rules! sql_queue_impl {
         #[async_trait]
         impl QueueStore for $store {
             async fn ingest(&self, batch: &[IngestItem], now: Millis) -> Result<Vec<Ingested>, StoreError> {
-                let mut outcomes = Vec::with_capacity(batch.len());
+                use std::collections::{HashMap, HashSet};
+                use $crate::ingest_plan::{PendingJob, plan_job_writes};
+                // Rows per multi-row statement: far below either engine's limit on parameters.
+                const ROWS: usize = 250;
                 let mut tx = self.writer.begin_with($begin).await?;
+
+                // 1. The events, once each: an id seen before (or earlier in this batch) is a
+                // duplicate.
+                let mut seen = HashSet::new();
+                let first: Vec<&IngestItem> = batch.iter().filter(|i| seen.insert(i.event.id.as_str())).collect();
+                let mut stored: HashSet<String> = HashSet::new();
+                for chunk in first.chunks(ROWS) {
+                    let sql = format!(
+                        "INSERT INTO inbox (id, source, kind, location_id, payload, received_at) VALUES {} \
+                         ON CONFLICT (id) DO NOTHING RETURNING id",
+                        $crate::sql_queue::rows(chunk.len(), 6),
+                    );
+                    let mut query = sqlx::query_as::<_, (String,)>($sql(&sql));
+                    for item in chunk {
+                        let event = &item.event;
+                        query = query
+                            .bind(&event.id)
+                            .bind(&event.source)
+                            .bind(&event.kind)
+                            .bind(&event.location_id)
+                            .bind(&event.payload)
+                            .bind(event.received_at);
+                    }
+                    stored.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|r| r.0));
+                }
+                let mut outcomes = Vec::with_capacity(batch.len());
+                let mut accepted_jobs = Vec::new();
                 for item in batch {
-                    let event = &item.event;
-                    let inserted = sqlx::query($sql(
-                        "INSERT INTO inbox (id, source, kind, location_id, payload, received_at) \
-                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                    ))
-                    .bind(&event.id)
-                    .bind(&event.source)
-                    .bind(&event.kind)
-                    .bind(&event.location_id)
-                    .bind(&event.payload)
-                    .bind(event.received_at)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if inserted == 0 {
+                    // `remove`: a second copy of an id in this batch is a duplicate.
+                    if stored.remove(&item.event.id) {
+                        outcomes.push(Ingested::Accepted);
+                        accepted_jobs.extend(&item.jobs);
+                    } else {
                         outcomes.push(Ingested::Duplicate);
-                        continue;
                     }
-                    for job in &item.jobs {
-                        if let Some(key) = &job.coalesce_key {
-                            let pending: Option<(i64, String, String)> = sqlx::query_as($sql(
-                                "SELECT id, payload, event_ids FROM jobs \
-                                 WHERE coalesce_key = ? AND status = 'pending' ORDER BY id DESC LIMIT 1",
-                            ))
-                            .bind(key)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                            if let Some((id, payload, event_ids)) = pending {
-                                let mut merged: serde_json::Value = serde_json::from_str(&payload)
-                                    .map_err(|e| StoreError::Corrupt(format!("job {id} payload: {e}")))?;
-                                let newer: serde_json::Value = serde_json::from_str(&job.payload)
-                                    .map_err(|e| StoreError::Corrupt(format!("new job payload: {e}")))?;
-                                $crate::queue::merge_json(&mut merged, &newer);
-                                let mut ids: Vec<String> = serde_json::from_str(&event_ids).unwrap_or_default();
-                                ids.push(job.event_id.clone());
-                                let updated = sqlx::query($sql(
-                                    "UPDATE jobs SET payload = ?, event_ids = ?, updated_at = ? \
-                                     WHERE id = ? AND status = 'pending'",
-                                ))
-                                .bind(merged.to_string())
-                                .bind(serde_json::to_string(&ids).expect("ids serialise"))
-                                .bind(now)
-                                .bind(id)
-                                .execute(&mut *tx)
-                                .await?
-                                .rows_affected();
-                                if updated == 1 {
-                                    continue;
-                                }
-                            }
+                }
+
+                // 2. The newest pending job of each coalesce key, to merge into.
+                let keys: Vec<&str> = accepted_jobs
+                    .iter()
+                    .filter_map(|job| job.coalesce_key.as_deref())
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                let mut pending: HashMap<String, PendingJob> = HashMap::new();
+                for chunk in keys.chunks(ROWS) {
+                    let sql = format!(
+                        "SELECT id, coalesce_key, payload, event_ids FROM jobs \
+                         WHERE status = 'pending' AND coalesce_key IN ({})",
+                        $crate::sql_queue::placeholders(chunk.len()),
+                    );
+                    let mut query = sqlx::query_as::<_, (i64, String, String, String)>($sql(&sql));
+                    for key in chunk {
+                        query = query.bind(*key);
+                    }
+                    for (id, key, payload, event_ids) in query.fetch_all(&mut *tx).await? {
+                        if pending.get(&key).is_none_or(|newest| newest.id < id) {
+                            pending.insert(key, PendingJob { id, payload, event_ids });
                         }
-                        sqlx::query($sql(
-                            "INSERT INTO jobs (kind, location_id, payload, status, attempts, run_at, \
-                             idempotency_key, entity_key, coalesce_key, event_ids, created_at, updated_at) \
-                             VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?) \
-                             ON CONFLICT (idempotency_key) DO NOTHING",
-                        ))
-                        .bind(&job.kind)
-                        .bind(&job.location_id)
-                        .bind(&job.payload)
-                        .bind(job.run_at)
-                        .bind(&job.idempotency_key)
-                        .bind(&job.entity_key)
-                        .bind(&job.coalesce_key)
-                        .bind(serde_json::to_string(&[&job.event_id]).expect("ids serialise"))
-                        .bind(now)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
                     }
-                    outcomes.push(Ingested::Accepted);
+                }
+                let mut plan = plan_job_writes(accepted_jobs, &pending)?;
+
+                // 3. Merges, where the job is still pending; else its fallback row goes in.
+                for chunk in plan.merges.chunks(ROWS) {
+                    let sql = format!(
+                        "UPDATE jobs SET payload = v.column2, event_ids = v.column3, updated_at = ? \
+                         FROM (VALUES {}) AS v WHERE jobs.id = v.column1 AND jobs.status = 'pending' \
+                         RETURNING jobs.id",
+                        $crate::sql_queue::rows(chunk.len(), 3),
+                    );
+                    let mut query = sqlx::query_as::<_, (i64,)>($sql(&sql)).bind(now);
+                    for merge in chunk {
+                        query = query
+                            .bind(merge.id)
+                            .bind(merge.payload.to_string())
+                            .bind(serde_json::to_string(&merge.event_ids).expect("ids serialise"));
+                    }
+                    let merged: HashSet<i64> =
+                        query.fetch_all(&mut *tx).await?.into_iter().map(|r| r.0).collect();
+                    for merge in chunk {
+                        if merged.contains(&merge.id) {
+                            continue;
+                        }
+                        plan.inserts[merge.fallback].only_if_merge_fails = false;
+                    }
+                }
+
+                // 4. New jobs, in the order their events came.
+                let inserts: Vec<_> = plan.inserts.iter().filter(|row| !row.only_if_merge_fails).collect();
+                for chunk in inserts.chunks(ROWS) {
+                    let sql = format!(
+                        "INSERT INTO jobs (kind, location_id, payload, status, attempts, run_at, \
+                         idempotency_key, entity_key, coalesce_key, event_ids, created_at, updated_at) \
+                         VALUES {} ON CONFLICT (idempotency_key) DO NOTHING",
+                        $crate::sql_queue::job_insert_rows(chunk.len()),
+                    );
+                    let mut query = sqlx::query($sql(&sql));
+                    for row in chunk {
+                        query = query
+                            .bind(&row.kind)
+                            .bind(&row.location_id)
+                            .bind(row.payload.to_string())
+                            .bind(row.run_at)
+                            .bind(&row.idempotency_key)
+                            .bind(&row.entity_key)
+                            .bind(&row.coalesce_key)
+                            .bind(serde_json::to_string(&row.event_ids).expect("ids serialise"))
+                            .bind(now)
+                            .bind(now);
+                    }
+                    query.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(outcomes)

@@ -412,6 +412,55 @@ async fn retries_spend_attempts_but_waits_do_not_and_dead_letters_replay() {
 }
 
 #[tokio::test]
+async fn a_pending_job_takes_a_later_batchs_input() {
+    for engine in engines().await {
+        let store = &engine.store;
+        let keyed = |event: &str, payload: serde_json::Value| {
+            let mut job = job(event, 0, "L1", "contact:c1");
+            job.coalesce_key = Some("contact:c1".into());
+            job.payload = payload.to_string();
+            item(event, vec![job])
+        };
+        store
+            .ingest(
+                &[keyed("e1", json!({"email": "a@x.io", "city": "Oslo"}))],
+                1,
+            )
+            .await
+            .unwrap();
+        store
+            .ingest(
+                &[
+                    keyed("e2", json!({"city": "Rome"})),
+                    item("e3", vec![job("e3", 0, "L1", "note:n1")]),
+                    keyed("e4", json!({"phone": "+1"})),
+                ],
+                2,
+            )
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_jobs("w", &["L1".to_string()], 10, 100, 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            claimed.len(),
+            2,
+            "{}: the merged job and the note",
+            engine.name
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&claimed[0].payload).unwrap(),
+            json!({"email": "a@x.io", "city": "Rome", "phone": "+1"}),
+            "{}",
+            engine.name
+        );
+        assert_eq!(claimed[0].event_ids, r#"["e1","e2","e4"]"#);
+        assert_eq!(claimed[1].event_ids, r#"["e3"]"#);
+    }
+}
+
+#[tokio::test]
 async fn pending_jobs_coalesce_and_an_entity_runs_in_order() {
     for engine in engines().await {
         let store = &engine.store;
