@@ -75,6 +75,9 @@ pub struct Faults {
     pub latency_jitter_ms: u64,
     /// The next this-many API requests get a 429 burst answer.
     pub force_429: u64,
+    /// The next this-many API requests get a 500 before anything is done: a transient GHL
+    /// failure at a known moment (for the demo and for tests that need exactly one).
+    pub force_500: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -34,6 +34,27 @@ async fn server_errors_are_transient_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn forced_500s_fail_exactly_that_many_requests() {
+    let h = Harness::start().await;
+    h.settings(json!({"faults": {"force_500": 2}})).await;
+    for name in ["a", "b"] {
+        let error = h
+            .client(0)
+            .create_contact(&contact(&h.location(0), name))
+            .await
+            .unwrap_err();
+        assert_eq!(error.status().unwrap().as_u16(), 500, "{error:?}");
+    }
+    h.client(0)
+        .create_contact(&contact(&h.location(0), "c"))
+        .await
+        .unwrap();
+    let contacts = h.state(0).await["contacts"].clone();
+    assert_eq!(contacts.as_array().unwrap().len(), 1, "only the third was made");
+    h.assert_log_matches_spec().await;
+}
+
+#[tokio::test]
 async fn an_error_after_apply_leaves_the_change_made() {
     let h = Harness::start().await;
     h.settings(json!({"faults": {"error_after_apply_rate": 1.0}}))

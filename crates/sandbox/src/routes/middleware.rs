@@ -152,7 +152,10 @@ async fn answer(
         ))
         .await;
     }
-    if take_forced_429(state) {
+    if faults.force_500 > 0 && take_forced(state, |faults| &mut faults.force_500) {
+        *fault = Some("forced_500");
+        ApiError::Server(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+    } else if faults.force_429 > 0 && take_forced(state, |faults| &mut faults.force_429) {
         *fault = Some("forced_429");
         let limits = state.settings.read().rate_limit.clone();
         let mut response = ApiError::TooManyRequests.into_response();
@@ -204,15 +207,15 @@ fn logged_request_body(content_type: Option<&str>, body: &[u8]) -> Option<Value>
     body_for_log(body)
 }
 
-fn take_forced_429(state: &SandboxState) -> bool {
-    if state.settings.read().faults.force_429 == 0 {
-        return false;
-    }
+/// Spends one of the forced answers `counter` picks out of the faults, if any are left (the
+/// caller saw some in its snapshot; another request may have spent the last meanwhile).
+fn take_forced(state: &SandboxState, counter: fn(&mut Faults) -> &mut u64) -> bool {
     let mut settings = state.settings.write();
-    if settings.faults.force_429 == 0 {
+    let left = counter(&mut settings.faults);
+    if *left == 0 {
         return false;
     }
-    settings.faults.force_429 -= 1;
+    *left -= 1;
     true
 }
 
