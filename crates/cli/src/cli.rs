@@ -60,6 +60,9 @@ pub struct ApiArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// See it all work with no account: the GHL sandbox, the service, and a morning of
+    /// NiftyImages events, then what GHL holds, what was retried and what was refused.
+    Demo(DemoArgs),
     /// Create the configuration file, the master key and the database; store the app's secret.
     Init(InitArgs),
     /// Connect a GHL location (or agency) with OAuth, or store a Private Integration Token.
@@ -81,7 +84,7 @@ pub enum Command {
     Queue,
     /// Run the built-in GHL sandbox: a local, stateful GHL for tests and demos.
     Sandbox(SandboxArgs),
-    /// Measure the sandbox under load.
+    /// Measure the sandbox, ingest, delivery and memory under load.
     Bench(BenchArgs),
     /// GHL contacts.
     #[command(subcommand)]
@@ -529,4 +532,11 @@ pub struct BusinessContactsArgs {
     /// Every page.
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the service and the sandbox running afterwards (until Ctrl-C) and print their URLs.
+    #[arg(long)]
+    pub keep: bool,
 }

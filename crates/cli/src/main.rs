@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             }
             Command::Keys(command) => commands::keys::run(&cli.config, command).await,
             Command::Serve => commands::serve::run(&cli.config).await,
+            Command::Demo(args) => commands::demo::run(cli.json, args).await,
             Command::DeadLetters(command) => {
                 commands::dead_letters::run(&cli.config, cli.json, command).await
             }

@@ -373,3 +373,68 @@ async fn the_sandbox_refuses_to_serve_other_machines_unless_asked() {
         stderr(&output)
     );
 }
+
+/// `nifty-ghl demo` on its own: no config, no account, no network beyond loopback. Its report
+/// must show every flow's effect in GHL once, the retried 500, both refusals and the repeat.
+#[test]
+fn the_demo_runs_every_flow_on_a_fresh_machine_and_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BINARY)
+        .args(["demo", "--json"])
+        .current_dir(dir.path())
+        .env_remove("NIFTY_GHL_CONFIG")
+        .env_remove("NIFTY_GHL_DATABASE_URL")
+        .env_remove("NIFTY_GHL_MASTER_KEY")
+        .env_remove("GHL_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ghl = &report["ghl"];
+    let count = |key: &str| ghl[key].as_array().unwrap().len();
+    assert_eq!(
+        (count("contacts"), count("tasks"), count("notes")),
+        (14, 12, 5)
+    );
+    let emails: std::collections::HashSet<&str> = ghl["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails.len(), 14, "one contact per person");
+    let completed: Vec<&Value> = ghl["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["completed"] == true)
+        .collect();
+    assert_eq!(completed.len(), 1, "the submitted form completed its task");
+    assert!(
+        ghl["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["body"].as_str().unwrap().ends_with("Sent the link.")),
+        "the edited note holds the edit"
+    );
+    assert_eq!(report["events_accepted"], 41);
+    let retried = report["retried"].as_array().unwrap();
+    assert_eq!(retried.len(), 1, "{retried:?}");
+    assert!(retried[0]["failures"][0].as_str().unwrap().contains("500"));
+    assert_eq!(retried[0]["status"], "succeeded");
+    let refused: Vec<u64> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(refused, [422, 401]);
+    assert_eq!(report["repeats"].as_array().unwrap().len(), 1);
+    assert!(report["dead_letters"].as_array().unwrap().is_empty());
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the demo writes nothing where it runs"
+    );
+}

@@ -50,7 +50,11 @@ async fn forced_500s_fail_exactly_that_many_requests() {
         .await
         .unwrap();
     let contacts = h.state(0).await["contacts"].clone();
-    assert_eq!(contacts.as_array().unwrap().len(), 1, "only the third was made");
+    assert_eq!(
+        contacts.as_array().unwrap().len(),
+        1,
+        "only the third was made"
+    );
     h.assert_log_matches_spec().await;
 }
 
