@@ -75,6 +75,9 @@ pub enum Command {
     Keys(KeysCommand),
     /// Run the service: events in, delivery to GHL, the OAuth callback, health, metrics.
     Serve,
+    /// NiftyImages-side events: send a file of them to the running service.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Jobs that failed for good: list, show, replay, discard.
     #[command(subcommand, name = "dead-letters")]
     DeadLetters(DeadLettersCommand),
@@ -539,4 +542,35 @@ pub struct DemoArgs {
     /// Keep the service and the sandbox running afterwards (until Ctrl-C) and print their URLs.
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Send events from a file (JSON, NDJSON or CSV; `-` reads standard input) through the
+    /// service's signed door, as any producer would. Every event is checked first; one bad
+    /// event stops the command before anything is sent. Sending a file twice is safe.
+    Send(EventsSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventsSendArgs {
+    /// The file, or `-` for standard input.
+    pub file: PathBuf,
+    /// The file's format; by default from its extension (.json, .ndjson, .jsonl, .csv) or its
+    /// content.
+    #[arg(long, value_enum)]
+    pub format: Option<EventFormat>,
+    /// The service; by default http:// and server.listen from the config.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Events per request at most.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFormat {
+    Json,
+    Ndjson,
+    Csv,
 }

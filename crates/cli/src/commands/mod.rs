@@ -4,6 +4,7 @@ pub mod connect;
 pub mod connections;
 pub mod dead_letters;
 pub mod demo;
+pub mod events_send;
 pub mod init;
 pub mod keys;
 pub mod serve;

@@ -100,6 +100,7 @@ pub async fn run(json_output: bool, args: DemoArgs) -> anyhow::Result<()> {
     progress(json_output, &format!("nifty-ghl serving at {service}"));
 
     // GHL fails the next call once, as it does now and then: the job must retry, not fail.
+    ghl::install_crypto_provider();
     let http = reqwest::Client::new();
     http.patch(format!("{}/_sandbox/settings", ghl.url()))
         .json(&json!({"faults": {"force_500": 1}}))
