@@ -1,0 +1,204 @@
+//! `POST /hooks/niftyimages` end to end: the real server on loopback, a real SQLite file, the
+//! pipeline delivering to the GHL sandbox. Each test checks the status the producer gets, what
+//! was stored, and what GHL holds afterwards.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use engine::connections::Connections;
+use engine::pipeline::Pipeline;
+use sandbox::{RunningSandbox, SandboxConfig};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use store::{KeySource, Vault};
+use tokio_util::sync::CancellationToken;
+
+mod bad_input;
+mod delivery;
+
+/// A service with its pipeline, connected to one sandbox location.
+pub struct Service {
+    pub url: String,
+    pub sandbox: RunningSandbox,
+    pub location: String,
+    pub secrets: Vec<String>,
+    pub pipeline: Option<Pipeline>,
+    pub http: reqwest::Client,
+    stop: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("url", &self.url)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// `secrets`: how many signing secrets the door takes (a rotation has two).
+    pub async fn start(secrets: usize) -> Self {
+        let sandbox = sandbox::start(SandboxConfig {
+            locations: 1,
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let location = sandbox.location_id(0).to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("hooks.db");
+        let store = store::open(database.to_str().unwrap()).await.unwrap();
+        let vault = Vault::open(
+            store,
+            KeySource::env(store::keyring::generate_key().unwrap()),
+        )
+        .await
+        .unwrap();
+        let connections = Arc::new(
+            Connections::new(
+                Arc::new(vault),
+                ghl::ClientConfig::with_base_url(sandbox.url()).unwrap(),
+                engine::config::RefreshSettings::default(),
+            )
+            .unwrap(),
+        );
+        connections
+            .connect_pit(
+                &location,
+                SecretString::from(sandbox.pit(0).to_owned()),
+                vec!["contacts.readonly".into(), "contacts.write".into()],
+                false,
+            )
+            .await
+            .unwrap();
+        let mut config = engine::Config::default();
+        config.pipeline.default_location_id = Some(location.clone());
+        config.pipeline.retry_schedule_secs = vec![0.0, 0.05, 0.1, 0.2, 0.5, 0.5];
+        config.pipeline.workers = 8;
+        let pipeline = Pipeline::start(&config, Arc::clone(&connections))
+            .await
+            .unwrap();
+        let secrets: Vec<String> = (0..secrets)
+            .map(|_| engine::signing::generate_secret())
+            .collect();
+        let keys = secrets
+            .iter()
+            .map(|s| engine::signing::secret_key(&SecretString::from(s.clone())).unwrap())
+            .collect();
+        let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = CancellationToken::new();
+        let router = server::router(server::AppState {
+            connections,
+            connected: None,
+            events: Some(Arc::new(server::EventDoor {
+                ingestor: pipeline.ingestor.clone(),
+                metrics: pipeline.metrics.clone(),
+                store: pipeline.store.clone(),
+                keys,
+                allow_unsigned: false,
+            })),
+        });
+        tokio::spawn(server::serve(listener, router, stop.clone()));
+        ghl::install_crypto_provider();
+        Self {
+            url,
+            sandbox,
+            location,
+            secrets,
+            pipeline: Some(pipeline),
+            http: reqwest::Client::new(),
+            stop,
+            _dir: dir,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn store::Store> {
+        &self.pipeline.as_ref().unwrap().store
+    }
+
+    /// Posts `body` signed with secret `secret` as webhook `id`, `age` seconds ago.
+    pub async fn post(&self, id: &str, body: &[u8], secret: &str, age: i64) -> (u16, Value) {
+        let key = engine::signing::secret_key(&SecretString::from(secret.to_owned())).unwrap();
+        let timestamp = chrono::Utc::now().timestamp() - age;
+        let signature = engine::signing::sign(&key, id, timestamp, body);
+        self.send(
+            self.http
+                .post(format!("{}/hooks/niftyimages", self.url))
+                .header("content-type", "application/json")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature)
+                .body(body.to_vec()),
+        )
+        .await
+    }
+
+    /// Posts `events` signed with the door's first secret, now.
+    pub async fn events(&self, id: &str, events: Value) -> (u16, Value) {
+        let secret = self.secrets[0].clone();
+        self.post(id, &serde_json::to_vec(&events).unwrap(), &secret, 0)
+            .await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// How many events and jobs the store holds.
+    pub async fn stored(&self) -> (i64, i64) {
+        let stats = self.store().queue_stats().await.unwrap();
+        let jobs = stats.pending + stats.running + stats.succeeded + stats.dead;
+        let events = self
+            .pipeline
+            .as_ref()
+            .unwrap()
+            .metrics
+            .events_accepted
+            .load(std::sync::atomic::Ordering::Relaxed) as i64;
+        (events, jobs)
+    }
+
+    /// Waits until every job is done, then what the location holds in GHL.
+    pub async fn ghl_after_delivery(&self) -> Value {
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let stats = self.store().queue_stats().await.unwrap();
+            if stats.pending == 0 && stats.running == 0 {
+                assert_eq!(stats.dead, 0, "no job may fail here");
+                break;
+            }
+            assert!(Instant::now() < until, "not delivered in time: {stats:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let state: Value = self
+            .http
+            .get(format!(
+                "{}/_sandbox/state?location_id={}",
+                self.sandbox.url(),
+                self.location
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        state["locations"][0].clone()
+    }
+
+    pub async fn stop(mut self) {
+        self.stop.cancel();
+        if let Some(pipeline) = self.pipeline.take() {
+            pipeline.shutdown().await;
+        }
+    }
+}
+
+pub fn contact(id: &str, contact_id: &str, email: &str, name: &str) -> Value {
+    json!({"id": id, "type": "contact.created", "data": {"contactId": contact_id, "email": email, "name": name}})
+}
