@@ -1,8 +1,10 @@
-//! The commands that run nifty-ghl itself: set-up, connections, keys, the service.
+//! The commands that run nifty-ghl itself: set-up, connections, keys, the service, and the
+//! operations catalog.
 
 pub mod connect;
 pub mod connections;
 pub mod dead_letters;
 pub mod init;
 pub mod keys;
+pub mod ops;
 pub mod serve;
