@@ -85,6 +85,9 @@ pub enum Command {
     Runs(RunsArgs),
     /// How many jobs wait, run, succeeded and failed.
     Queue,
+    /// The operations catalog: every action and trigger a recipe can name.
+    #[command(subcommand)]
+    Ops(OpsCommand),
     /// Run the built-in GHL sandbox: a local, stateful GHL for tests and demos.
     Sandbox(SandboxArgs),
     /// Measure the sandbox, ingest, delivery and memory under load.
@@ -237,6 +240,27 @@ pub struct RunsArgs {
 pub enum KeysCommand {
     /// Seal everything under a new master key, without stopping the service.
     Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpsCommand {
+    /// Every operation: name, kind, method, path, scope, description.
+    List {
+        /// Only actions (GHL calls) or only triggers (event types).
+        #[arg(long, value_enum)]
+        kind: Option<OpKind>,
+    },
+    /// One operation, with its input schema.
+    Show {
+        /// Such as ghl.tasks.complete or niftyimages.contact.updated.
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OpKind {
+    Action,
+    Trigger,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
             }
             Command::Runs(args) => commands::dead_letters::runs(&cli.config, cli.json, args).await,
             Command::Queue => commands::dead_letters::queue(&cli.config, cli.json).await,
+            Command::Ops(command) => commands::ops::run(cli.json, command),
             Command::Sandbox(args) => sandbox_cmd::run(args).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Contacts(command) => api::contacts::run(&cli.api, cli.json, command).await,

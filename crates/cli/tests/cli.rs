@@ -437,4 +437,82 @@ fn the_demo_runs_every_flow_on_a_fresh_machine_and_reports_it() {
         std::fs::read_dir(dir.path()).unwrap().next().is_none(),
         "the demo writes nothing where it runs"
     );
+
+/// The operations catalog needs no configuration and no GHL: it is built into the binary.
+#[test]
+fn the_operations_catalog_lists_shows_and_names_the_closest_for_a_typo() {
+    let run = |args: &[&str]| -> Output {
+        Command::new(BINARY)
+            .args(args)
+            .env_remove("NIFTY_GHL_LOG")
+            .output()
+            .unwrap()
+    };
+    let stdout = |output: &Output| String::from_utf8_lossy(&output.stdout).into_owned();
+
+    let listed = run(&["--json", "ops", "list"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let operations: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    let named = |name: &str| operations.iter().find(|op| op["name"] == name).cloned();
+    let upsert = named("ghl.contacts.upsert").expect("ghl.contacts.upsert is listed");
+    assert_eq!(
+        (
+            &upsert["kind"],
+            &upsert["method"],
+            &upsert["path"],
+            &upsert["scope"]
+        ),
+        (
+            &Value::from("action"),
+            &Value::from("POST"),
+            &Value::from("/contacts/upsert"),
+            &Value::from("contacts.write")
+        )
+    );
+    let trigger = named("niftyimages.contact.updated").expect("the trigger is listed");
+    assert_eq!(trigger["kind"], "trigger");
+    assert_eq!(trigger["event_type"], "contact.updated");
+    assert!(operations.len() >= 41, "{} operations", operations.len());
+
+    let triggers = run(&["ops", "list", "--kind", "trigger", "--json"]);
+    let triggers: Vec<Value> = serde_json::from_slice(&triggers.stdout).unwrap();
+    assert_eq!(triggers.len(), 5);
+    assert!(triggers.iter().all(|op| op["kind"] == "trigger"));
+
+    let table = run(&["ops", "list", "--kind", "action"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(stdout(&table).contains("/contacts/{contactId}/campaigns/removeAll"));
+    assert!(!stdout(&table).contains("niftyimages.signup"));
+
+    let shown = run(&["ops", "show", "ghl.tasks.complete"]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    for expected in [
+        "PUT",
+        "/contacts/{contactId}/tasks/{taskId}/completed",
+        "contacts.write",
+        "input schema:",
+        "\"taskId\"",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+    let shown = run(&["--json", "ops", "show", "ghl.tasks.complete"]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let mut required: Vec<&str> = shown["input_schema"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["completed", "contactId", "taskId"]);
+
+    let unknown = run(&["ops", "show", "ghl.task.complete"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("did you mean ghl.tasks.complete"),
+        "{}",
+        stderr(&unknown)
+    );
+    assert!(unknown.stdout.is_empty());
 }

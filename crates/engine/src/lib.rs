@@ -3,6 +3,7 @@
 //! token. The event pipeline (inbox, jobs, workers) lands here next.
 
 pub mod authorize;
+pub mod catalog;
 pub mod config;
 pub mod connections;
 pub mod events;

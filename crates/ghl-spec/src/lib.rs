@@ -69,10 +69,22 @@ fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// A path or query parameter an operation declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    pub name: String,
+    /// `path` or `query` (the `Version` header is left out: the client always sends it).
+    pub location: String,
+    pub required: bool,
+}
+
 /// One operation's validators.
 struct Operation {
     /// Whether the spec says the request body is required.
     body_required: bool,
+    /// The media type of the request body (`application/json`, or form-encoded for OAuth).
+    body_media_type: Option<String>,
+    parameters: Vec<Parameter>,
     /// The scopes of the operation's `security` block (empty when it declares none).
     scopes: Vec<String>,
     request: Option<jsonschema::Validator>,
@@ -179,6 +191,20 @@ impl SpecCheck {
             .unwrap_or_default()
     }
 
+    /// The path and query parameters the spec declares for an operation (empty if it has none
+    /// or is not in the spec).
+    pub fn parameters(&self, method: &str, path: &str) -> Vec<Parameter> {
+        self.operation(method, path)
+            .map(|op| op.parameters.clone())
+            .unwrap_or_default()
+    }
+
+    /// The media type of the operation's request body, if it declares one.
+    pub fn request_media_type(&self, method: &str, path: &str) -> Option<String> {
+        self.operation(method, path)
+            .and_then(|op| op.body_media_type.clone())
+    }
+
     /// Checks a request body. Operations without a declared body accept only no body or `{}`.
     pub fn check_request(
         &self,
@@ -242,11 +268,12 @@ fn compile_operation(
     document: &str,
     operation: &Value,
 ) -> Result<Operation, String> {
-    let body_schema = operation
+    let body_content = operation
         .pointer("/requestBody/content")
         .and_then(Value::as_object)
-        .and_then(|content| content.values().next())
-        .and_then(|media| media.get("schema"));
+        .and_then(|content| content.iter().next());
+    let body_media_type = body_content.map(|(media_type, _)| media_type.clone());
+    let body_schema = body_content.and_then(|(_, media)| media.get("schema"));
     let request = match body_schema {
         Some(schema) => Some(strict_validator(&resolve(files, document, schema, 0)?)?),
         None => None,
@@ -280,8 +307,28 @@ fn compile_operation(
         .pointer("/requestBody/required")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let parameters = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .map(|declared| {
+            declared
+                .iter()
+                .filter_map(|p| {
+                    let location = p.get("in")?.as_str()?;
+                    let name = p.get("name")?.as_str()?;
+                    (location == "path" || location == "query").then(|| Parameter {
+                        name: name.to_owned(),
+                        location: location.to_owned(),
+                        required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Operation {
         body_required,
+        body_media_type,
+        parameters,
         scopes,
         request,
         responses,

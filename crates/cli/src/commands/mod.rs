@@ -1,4 +1,5 @@
-//! The commands that run nifty-ghl itself: set-up, connections, keys, the service.
+//! The commands that run nifty-ghl itself: set-up, connections, keys, the service, and the
+//! operations catalog.
 
 pub mod connect;
 pub mod connections;
@@ -7,4 +8,5 @@ pub mod demo;
 pub mod events_send;
 pub mod init;
 pub mod keys;
+pub mod ops;
 pub mod serve;
