@@ -75,6 +75,9 @@ pub enum Command {
     Keys(KeysCommand),
     /// Run the service: events in, delivery to GHL, the OAuth callback, health, metrics.
     Serve,
+    /// The no-code mapping from events to GHL actions: list, validate, dry-run.
+    #[command(subcommand)]
+    Recipes(RecipesCommand),
     /// NiftyImages-side events: send a file of them to the running service.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -597,4 +600,27 @@ pub enum EventFormat {
     Json,
     Ndjson,
     Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipesCommand {
+    /// The recipes in force: built-in ones and those of the recipes folder.
+    List,
+    /// Check every recipe; mistakes are shown with file, line and column (exit code 2).
+    Validate,
+    /// Show the exact GHL requests events would make, sending nothing.
+    #[command(name = "dry-run")]
+    DryRun(RecipesDryRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecipesDryRunArgs {
+    /// Events to try (JSON, NDJSON or CSV, as `events send` takes them; `-` for standard input).
+    #[arg(long)]
+    pub event: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<EventFormat>,
+    /// The GHL location for events that name none (else pipeline.default_location_id).
+    #[arg(long = "for-location")]
+    pub location: Option<String>,
 }

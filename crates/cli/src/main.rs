@@ -37,6 +37,9 @@ fn main() -> ExitCode {
             Command::Keys(command) => commands::keys::run(&cli.config, command).await,
             Command::Serve => commands::serve::run(&cli.config).await,
             Command::Demo(args) => commands::demo::run(cli.json, args).await,
+            Command::Recipes(command) => {
+                commands::recipes::run(&cli.config, cli.json, command).await
+            }
             Command::Events(cli::EventsCommand::Send(args)) => {
                 commands::events_send::run(&cli.config, cli.json, args).await
             }

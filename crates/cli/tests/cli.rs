@@ -437,6 +437,7 @@ fn the_demo_runs_every_flow_on_a_fresh_machine_and_reports_it() {
         std::fs::read_dir(dir.path()).unwrap().next().is_none(),
         "the demo writes nothing where it runs"
     );
+}
 
 /// The operations catalog needs no configuration and no GHL: it is built into the binary.
 #[test]
@@ -515,4 +516,97 @@ fn the_operations_catalog_lists_shows_and_names_the_closest_for_a_typo() {
         stderr(&unknown)
     );
     assert!(unknown.stdout.is_empty());
+}
+
+/// Recipes from a folder: listed with the built-in ones, validated with file, line and
+/// column, and a dry run that prints the GHL requests while sending nothing.
+#[test]
+fn recipes_list_validate_and_dry_run_without_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| -> Output {
+        Command::new(BINARY)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("NIFTY_GHL_CONFIG")
+            .env_remove("NIFTY_GHL_RECIPES_DIR")
+            .env_remove("NIFTY_GHL_LOG")
+            .output()
+            .unwrap()
+    };
+    std::fs::create_dir(dir.path().join("recipes")).unwrap();
+    std::fs::write(
+        dir.path().join("recipes/hot.toml"),
+        r#"name = "hot-leads"
+[trigger]
+events = ["campaign.event"]
+when = "event.data.kind == 'click' and event.data.email is defined"
+[[steps]]
+action = "ghl.contacts.upsert"
+[steps.input]
+sourceId = "{{ event.data.contactId }}"
+email = "{{ event.data.email }}"
+tags = ["hot-lead"]
+"#,
+    )
+    .unwrap();
+    let list = run(&["--json", "recipes", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let names: Vec<String> = serde_json::from_slice::<Vec<Value>>(&list.stdout)
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "campaign-follow-up",
+            "contact-sync",
+            "hot-leads",
+            "signup-welcome",
+            "timeline-notes"
+        ]
+    );
+
+    std::fs::write(
+        dir.path().join("events.ndjson"),
+        "{\"id\":\"e1\",\"type\":\"campaign.event\",\"occurred_at\":\"2026-11-27T10:00:00Z\",\"data\":{\"contactId\":\"ni-1\",\"email\":\"ann@example.com\",\"kind\":\"click\",\"campaignId\":\"bf\"}}\n",
+    )
+    .unwrap();
+    let dry = run(&[
+        "--json",
+        "recipes",
+        "dry-run",
+        "--event",
+        "events.ndjson",
+        "--for-location",
+        "AbCdEfGhIjKlMnOpQrSt",
+    ]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let report: Vec<Value> = serde_json::from_slice(&dry.stdout).unwrap();
+    let steps = report[0]["steps"].as_array().unwrap();
+    let origins: Vec<&str> = steps
+        .iter()
+        .map(|s| s["recipe_step"].as_str().unwrap())
+        .collect();
+    assert_eq!(origins, ["campaign-follow-up/1", "hot-leads/1"]);
+    let task = steps[0]["requests"].as_array().unwrap().last().unwrap();
+    assert_eq!(task["method"], "POST");
+    assert_eq!(task["path"], "/contacts/{contactId}/tasks");
+    assert_eq!(task["body"]["title"], "Follow up: clicked on bf");
+    assert_eq!(task["body"]["dueDate"], "2026-11-30T09:00:00.000Z");
+    let lead = &steps[1]["requests"].as_array().unwrap()[1];
+    assert_eq!(lead["body"], serde_json::json!({"tags": ["hot-lead"]}));
+
+    std::fs::write(
+        dir.path().join("recipes/broken.toml"),
+        "name = \"broken\"\n[trigger]\nevents = [\"signup\"]\n[[steps]]\naction = \"ghl.contacts.upsert\"\n[steps.input]\nemail = \"{{ event.data.emial }}\"\n",
+    )
+    .unwrap();
+    let invalid = run(&["recipes", "validate"]);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(
+        stderr(&invalid).contains("recipes/broken.toml:7:9: step 1, input email: event.data.emial: signup events have no field \"emial\""),
+        "{}",
+        stderr(&invalid)
+    );
 }

@@ -43,6 +43,24 @@ pub struct Config {
     pub pipeline: PipelineSettings,
     pub notifications: NotificationSettings,
     pub hooks: HookSettings,
+    pub recipes: RecipeSettings,
+}
+
+/// Where the user's recipes are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecipeSettings {
+    /// A folder of `*.toml` recipes; they replace built-in ones of the same name and add
+    /// others. A folder that does not exist holds none. (Or `NIFTY_GHL_RECIPES_DIR`.)
+    pub dir: PathBuf,
+}
+
+impl Default for RecipeSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("recipes"),
+        }
+    }
 }
 
 impl fmt::Debug for Config {
@@ -57,6 +75,7 @@ impl fmt::Debug for Config {
             pipeline,
             notifications,
             hooks,
+            recipes,
         } = self;
         f.debug_struct("Config")
             .field("database_url", &store::redact_url(database_url))
@@ -67,6 +86,7 @@ impl fmt::Debug for Config {
             .field("pipeline", pipeline)
             .field("notifications", notifications)
             .field("hooks", hooks)
+            .field("recipes", recipes)
             .finish()
     }
 }
@@ -245,6 +265,7 @@ impl Default for Config {
             pipeline: PipelineSettings::default(),
             notifications: NotificationSettings::default(),
             hooks: HookSettings::default(),
+            recipes: RecipeSettings::default(),
         }
     }
 }
@@ -295,7 +316,7 @@ impl RefreshSettings {
 }
 
 /// The `NIFTY_GHL_*` variables and the setting each overrides.
-pub const ENVIRONMENT: [(&str, &str); 12] = [
+pub const ENVIRONMENT: [(&str, &str); 13] = [
     ("NIFTY_GHL_DATABASE_URL", "database_url"),
     ("NIFTY_GHL_MASTER_KEY_FILE", "master_key_file"),
     ("NIFTY_GHL_GHL_BASE_URL", "ghl.base_url"),
@@ -317,6 +338,7 @@ pub const ENVIRONMENT: [(&str, &str); 12] = [
         "notifications.webhook_secret",
     ),
     ("NIFTY_GHL_HOOK_SECRETS", "hooks.secrets"),
+    ("NIFTY_GHL_RECIPES_DIR", "recipes.dir"),
 ];
 
 impl Config {
@@ -365,6 +387,7 @@ impl Config {
                 "NIFTY_GHL_ALERT_WEBHOOK_SECRET" => {
                     config.notifications.webhook_secret = Some(value)
                 }
+                "NIFTY_GHL_RECIPES_DIR" => config.recipes.dir = PathBuf::from(value),
                 "NIFTY_GHL_HOOK_SECRETS" => {
                     config.hooks.secrets = value
                         .split(',')

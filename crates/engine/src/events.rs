@@ -18,6 +18,91 @@ pub const EVENT_TYPES: [&str; 5] = [
     "signup",
 ];
 
+/// What a field of an event's `data` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Email,
+    DateTime,
+    Bool,
+    /// An array of non-empty strings.
+    Tags,
+    /// An object of field key → value.
+    Map,
+}
+
+/// A field of an event type's `data`, as [`parse_event`] checks it. `required`: the event is
+/// refused without it (for `campaign.event` and `note.added`, one of `contactId` or `email`
+/// is needed; each alone is optional).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataField {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+}
+
+const fn field(name: &'static str, kind: FieldKind, required: bool) -> DataField {
+    DataField {
+        name,
+        kind,
+        required,
+    }
+}
+
+/// The fields of each event type's `data`: what recipes may read.
+pub fn data_fields(kind: &str) -> &'static [DataField] {
+    use FieldKind::*;
+    const CONTACT: &[DataField] = &[
+        field("contactId", Text, true),
+        field("email", Email, true),
+        field("name", Text, true),
+        field("phone", Text, false),
+        field("firstName", Text, false),
+        field("lastName", Text, false),
+        field("source", Text, false),
+        field("tags", Tags, false),
+        field("customFields", Map, false),
+    ];
+    const SIGNUP: &[DataField] = &[
+        field("email", Email, true),
+        field("contactId", Text, false),
+        field("name", Text, false),
+        field("firstName", Text, false),
+        field("lastName", Text, false),
+        field("phone", Text, false),
+        field("campaignId", Text, false),
+        field("formId", Text, false),
+        field("source", Text, false),
+        field("tags", Tags, false),
+        field("customFields", Map, false),
+    ];
+    const CAMPAIGN: &[DataField] = &[
+        field("contactId", Text, false),
+        field("email", Email, false),
+        field("kind", Text, true),
+        field("campaignId", Text, true),
+        field("campaignName", Text, false),
+        field("imageId", Text, false),
+        field("title", Text, false),
+        field("body", Text, false),
+        field("dueDate", DateTime, false),
+        field("completed", Bool, false),
+    ];
+    const NOTE: &[DataField] = &[
+        field("noteId", Text, true),
+        field("contactId", Text, false),
+        field("email", Email, false),
+        field("content", Text, true),
+    ];
+    match kind {
+        "contact.created" | "contact.updated" => CONTACT,
+        "signup" => SIGNUP,
+        "campaign.event" => CAMPAIGN,
+        "note.added" => NOTE,
+        _ => &[],
+    }
+}
+
 /// An event that passed its checks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

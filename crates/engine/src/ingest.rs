@@ -9,12 +9,15 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::events::Event;
 use crate::metrics::Metrics;
-use crate::plan::plan;
+use crate::recipes::{Recipes, RunError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("event {event_id} names no GHL location, and pipeline.default_location_id is not set")]
     NoLocation { event_id: String },
+    /// A recipe could not map the event: its data does not fit what the recipe does with it.
+    #[error("event {event_id}: {error}")]
+    Recipe { event_id: String, error: RunError },
     #[error("the events could not be stored: {0}")]
     Store(String),
     #[error("nifty-ghl is shutting down")]
@@ -50,6 +53,7 @@ struct Request {
 pub struct Ingestor {
     sender: mpsc::Sender<Request>,
     default_location: Option<String>,
+    recipes: Arc<Recipes>,
 }
 
 impl std::fmt::Debug for Request {
@@ -64,6 +68,7 @@ impl Ingestor {
     /// Starts the committer. `wake` is told after each commit, so workers start at once.
     pub fn start(
         store: Arc<dyn Store>,
+        recipes: Arc<Recipes>,
         default_location: Option<String>,
         batch_max: usize,
         wake: Arc<Notify>,
@@ -75,13 +80,14 @@ impl Ingestor {
             Self {
                 sender,
                 default_location,
+                recipes,
             },
             committer,
         )
     }
 
-    /// Stores `events` (with the jobs they make) durably. Nothing is stored if any event has
-    /// no location.
+    /// Stores `events` (with the jobs their recipes make) durably. Nothing is stored if any
+    /// event has no location or meets a recipe that cannot map it.
     pub async fn submit(&self, events: Vec<Event>, source: &str) -> Result<Receipt, IngestError> {
         let now = store::now_millis();
         let mut items = Vec::with_capacity(events.len());
@@ -93,7 +99,13 @@ impl Ingestor {
                 .ok_or_else(|| IngestError::NoLocation {
                     event_id: event.id.clone(),
                 })?;
-            let jobs = plan(&event, &location, now);
+            let jobs =
+                self.recipes
+                    .plan(&event, &location, now)
+                    .map_err(|error| IngestError::Recipe {
+                        event_id: event.id.clone(),
+                        error,
+                    })?;
             items.push(IngestItem {
                 event: NewEvent {
                     payload: serde_json::to_string(&event).expect("an event serialises"),

@@ -15,7 +15,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod notify;
 pub mod pipeline;
-pub mod plan;
+pub mod recipes;
 pub mod runner;
 pub mod signing;
 

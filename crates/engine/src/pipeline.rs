@@ -15,7 +15,17 @@ use crate::governor::{Governor, Limits};
 use crate::ingest::Ingestor;
 use crate::metrics::Metrics;
 use crate::notify::Notifier;
+use crate::recipes::{RecipeErrors, Recipes};
 use crate::runner::Runner;
+
+/// Why the pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the recipes have mistakes:\n{0}")]
+    Recipes(#[from] RecipeErrors),
+}
 
 #[derive(Debug)]
 pub struct Pipeline {
@@ -31,7 +41,12 @@ pub struct Pipeline {
 impl Pipeline {
     /// Claims this process's place among the instances (on SQLite: the only service on the
     /// database), then starts ingesting and delivering.
-    pub async fn start(config: &Config, connections: Arc<Connections>) -> Result<Self, StoreError> {
+    pub async fn start(
+        config: &Config,
+        connections: Arc<Connections>,
+    ) -> Result<Self, PipelineError> {
+        // The recipes first: a mistake in one must stop the start, not every event later.
+        let recipes = Arc::new(Recipes::load(Some(&config.recipes.dir))?);
         let store = Arc::clone(connections.vault().store());
         let owner = format!(
             "instance-{}-{}",
@@ -44,6 +59,7 @@ impl Pipeline {
         let settings = config.pipeline.clone();
         let (ingestor, committer) = Ingestor::start(
             Arc::clone(&store),
+            recipes,
             settings.default_location_id.clone(),
             settings.ingest_batch_max,
             Arc::clone(&wake),

@@ -1,8 +1,8 @@
 //! `POST /hooks/niftyimages`: NiftyImages-side events, signed the Standard Webhooks way.
 //! Answers 202 only once the events are durably stored; 200 for a repeat; 401 for a bad or
 //! stale signature, 413 for a body over 256 KiB, 400 for a body that is not JSON, 422 (with the
-//! JSON pointer of the bad field) for an event that breaks its schema. Nothing is stored
-//! unless every event of the body passes.
+//! JSON pointer of the bad field) for an event that breaks its schema, or (naming the recipe
+//! and step) one a recipe cannot map. Nothing is stored unless every event of the body passes.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -102,6 +102,16 @@ pub async fn niftyimages(
             Json(json!({"accepted": receipt.accepted(), "duplicates": receipt.duplicates()})),
         )
             .into_response(),
+        Err(IngestError::Recipe { event_id, error }) => refuse(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({
+                "error": format!("event {event_id}: {error}"),
+                "recipe": error.recipe,
+                "step": error.step,
+                "message": error.message,
+            }),
+        ),
         Err(error @ IngestError::NoLocation { .. }) => refuse(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,6 +3,7 @@
 
 mod hooks;
 mod oauth_pages;
+mod schemas;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/oauth/callback", get(oauth_pages::callback))
         .route("/hooks/niftyimages", post(hooks::niftyimages))
+        .route("/schemas", get(schemas::index))
+        .route("/schemas/{file}", get(schemas::event))
         .route("/metrics", get(hooks::metrics))
         // The hook checks its own limit, to answer 413 in JSON; this cap only guards memory.
         .layer(axum::extract::DefaultBodyLimit::max(hooks::MAX_BODY * 4))

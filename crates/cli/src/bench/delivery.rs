@@ -78,6 +78,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     {
         let (ingestor, committer) = Ingestor::start(
             Arc::clone(&store),
+            Arc::new(engine::recipes::Recipes::builtin()),
             None,
             settings.ingest_batch_max,
             Arc::new(Notify::new()),

@@ -89,6 +89,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
     let (ingestor, committer) = Ingestor::start(
         Arc::clone(&store),
+        Arc::new(engine::recipes::Recipes::builtin()),
         Some(LOCATION.to_owned()),
         engine::config::PipelineSettings::default().ingest_batch_max,
         Arc::new(Notify::new()),

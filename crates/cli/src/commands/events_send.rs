@@ -26,9 +26,9 @@ const MAX_REQUEST_BYTES: usize = 192 * 1024;
 const TRIES: u32 = 6;
 
 /// One record of the file and where it was.
-struct Record {
-    place: String,
-    event: Value,
+pub struct Record {
+    pub place: String,
+    pub event: Value,
 }
 
 pub async fn run(
@@ -37,21 +37,7 @@ pub async fn run(
     args: EventsSendArgs,
 ) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
-    let text = read_input(&args.file)?;
-    let format = args
-        .format
-        .unwrap_or_else(|| guess_format(&args.file, &text));
-    let records = match format {
-        EventFormat::Json => json_records(&text)?,
-        EventFormat::Ndjson => ndjson_records(&text)?,
-        EventFormat::Csv => csv_records(&text)?,
-    };
-    if records.is_empty() {
-        return Err(input_error(format!(
-            "{}: holds no events",
-            args.file.display()
-        )));
-    }
+    let records = read_records(&args.file, args.format)?;
     check_all(&records, config.pipeline.default_location_id.is_some())?;
 
     let secret = config.hooks.secrets.first().cloned().ok_or_else(|| {
@@ -114,6 +100,21 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+/// The records of an event file (or standard input, `-`), in `format` or the one its name
+/// or content shows.
+pub fn read_records(path: &Path, format: Option<EventFormat>) -> anyhow::Result<Vec<Record>> {
+    let text = read_input(path)?;
+    let records = match format.unwrap_or_else(|| guess_format(path, &text)) {
+        EventFormat::Json => json_records(&text)?,
+        EventFormat::Ndjson => ndjson_records(&text)?,
+        EventFormat::Csv => csv_records(&text)?,
+    };
+    if records.is_empty() {
+        return Err(input_error(format!("{}: holds no events", path.display())));
+    }
+    Ok(records)
 }
 
 #[derive(Debug, Default)]
@@ -323,7 +324,7 @@ fn check_all(records: &[Record], has_default_location: bool) -> anyhow::Result<(
 }
 
 /// `import-` and the first 24 hex digits of the SHA-256 of the event's JSON.
-fn content_id(event: &Value) -> String {
+pub fn content_id(event: &Value) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, event.to_string().as_bytes());
     let hex: String = digest.as_ref()[..12]
         .iter()

@@ -9,4 +9,5 @@ pub mod events_send;
 pub mod init;
 pub mod keys;
 pub mod ops;
+pub mod recipes;
 pub mod serve;

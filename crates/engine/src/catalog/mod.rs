@@ -291,3 +291,27 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     previous[b.len()]
 }
+
+/// The JSON Schema (draft 7) of a whole event of `event_type`, envelope and `data`, as
+/// published at `/schemas/{event_type}.json`.
+pub fn event_schema(event_type: &str) -> Option<Value> {
+    let trigger = all().iter().find(|op| op.event_type == Some(event_type))?;
+    Some(serde_json::json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": format!("/schemas/{event_type}.json"),
+        "title": format!("NiftyImages event {event_type}"),
+        "description": trigger.description,
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["type", "data"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1, "maxLength": 200,
+                   "description": "unique per event; a repeat is acknowledged and dropped (else the webhook-id is used)"},
+            "type": {"const": event_type},
+            "occurred_at": {"type": ["string", "null"], "format": "date-time"},
+            "location_id": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9]{20}$",
+                            "description": "the GHL location; else pipeline.default_location_id"},
+            "data": trigger.input_schema,
+        },
+    }))
+}

@@ -8,23 +8,11 @@ use super::{ContactRef, ContactUpsert, Failure, JobContext, store_failure};
 
 /// Upserts the contact and returns its GHL id.
 pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Result<String, Failure> {
-    let fields: ContactFields = serde_json::from_value(Value::Object(input.fields.clone()))
-        .map_err(|e| Failure::Permanent {
-            error: format!("contact fields: {e}"),
-            response: None,
-        })?;
-    if fields.email.is_none() && fields.phone.is_none() {
-        return Err(Failure::Permanent {
-            error: "a contact needs an email or a phone for GHL to match it".into(),
-            response: None,
-        });
-    }
-    let location = ctx.location().to_owned();
-    let request = UpsertContact {
-        location_id: location.clone(),
-        fields: fields.clone(),
-        ..UpsertContact::default()
-    };
+    let request = upsert_request(&input, ctx.location()).map_err(|error| Failure::Permanent {
+        error,
+        response: None,
+    })?;
+    let fields = request.fields.clone();
     let client = ctx.client;
     let outcome = ctx
         .call("POST /contacts/upsert", client.upsert_contact(&request))
@@ -38,12 +26,9 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
     if let Some(email) = fields.email.as_deref().or(contact.email.as_deref()) {
         ctx.learned("email", &email.to_lowercase(), &contact.id);
     }
-    let wanted: Vec<String> = input
-        .add_tags
-        .iter()
-        .filter(|(_, add)| **add)
-        .map(|(tag, _)| tag.trim().to_lowercase())
-        .filter(|tag| !tag.is_empty() && !contact.tags.contains(tag))
+    let wanted: Vec<String> = tags_to_add(&input)
+        .into_iter()
+        .filter(|tag| !contact.tags.contains(tag))
         .collect();
     if !wanted.is_empty() {
         ctx.call(
@@ -53,6 +38,35 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
         .await?;
     }
     Ok(contact.id)
+}
+
+/// The upsert call's body (also what a dry run shows).
+pub(super) fn upsert_request(
+    input: &ContactUpsert,
+    location: &str,
+) -> Result<UpsertContact, String> {
+    let fields: ContactFields = serde_json::from_value(Value::Object(input.fields.clone()))
+        .map_err(|e| format!("contact fields: {e}"))?;
+    if fields.email.is_none() && fields.phone.is_none() {
+        return Err("a contact needs an email or a phone for GHL to match it".into());
+    }
+    Ok(UpsertContact {
+        location_id: location.to_owned(),
+        fields,
+        ..UpsertContact::default()
+    })
+}
+
+/// The tags the job adds, as GHL stores them (lower case); those the contact has are skipped
+/// at run time.
+pub(super) fn tags_to_add(input: &ContactUpsert) -> Vec<String> {
+    input
+        .add_tags
+        .iter()
+        .filter(|(_, add)| **add)
+        .map(|(tag, _)| tag.trim().to_lowercase())
+        .filter(|tag| !tag.is_empty())
+        .collect()
 }
 
 /// The GHL contact a task or note belongs to: from the identity map, or by upserting the

@@ -4,7 +4,9 @@
 
 mod contact;
 mod note;
+pub mod preview;
 mod task;
+mod workflow;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -23,6 +25,7 @@ use crate::job_writes::JobWrites;
 pub const CONTACT_UPSERT: &str = "ghl.contact.upsert";
 pub const TASK_UPSERT: &str = "ghl.task.upsert";
 pub const NOTE_UPSERT: &str = "ghl.note.upsert";
+pub const WORKFLOW_ADD: &str = "ghl.workflow.add";
 
 /// The contact a task or note belongs to, as the source knows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +68,17 @@ pub struct NoteUpsert {
     pub source_id: String,
     pub contact: ContactRef,
     pub body: String,
+}
+
+/// Input of `ghl.workflow.add`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowAdd {
+    /// Once per this key: the contact, the workflow and the recipe's key.
+    pub source_id: String,
+    pub contact: ContactRef,
+    pub workflow_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_start_time: Option<String>,
 }
 
 /// One GHL call, for the run log.
@@ -267,6 +281,9 @@ pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
             .map(|_| ()),
         TASK_UPSERT => task::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await,
         NOTE_UPSERT => note::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await,
+        WORKFLOW_ADD => {
+            workflow::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
+        }
         other => Err(Failure::Permanent {
             error: format!("no worker knows the job kind {other:?}"),
             response: None,

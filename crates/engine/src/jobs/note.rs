@@ -42,10 +42,7 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: NoteUpsert) -> Result<(
         return Ok(());
     }
     ctx.intend_to_create().await?;
-    let create = CreateNote {
-        body: input.body.clone(),
-        ..CreateNote::default()
-    };
+    let create = create_request(&input);
     let note = ctx
         .call(
             "POST /contacts/{id}/notes",
@@ -83,4 +80,12 @@ async fn find_made_earlier(
         }
     }
     Ok(None)
+}
+
+/// The body of the create call (also what a dry run shows).
+pub(super) fn create_request(input: &NoteUpsert) -> CreateNote {
+    CreateNote {
+        body: input.body.clone(),
+        ..CreateNote::default()
+    }
 }

@@ -45,13 +45,7 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: TaskUpsert) -> Result<(
         return Ok(());
     }
     ctx.intend_to_create().await?;
-    let create = CreateTask {
-        title: input.title.clone(),
-        body: input.body.clone(),
-        due_date: input.due_date.clone(),
-        completed: input.completed.unwrap_or(false),
-        assigned_to: None,
-    };
+    let create = create_request(&input);
     let task = ctx
         .call(
             "POST /contacts/{id}/tasks",
@@ -96,4 +90,15 @@ async fn find_made_earlier(
         }
     }
     Ok(None)
+}
+
+/// The body of the create call (also what a dry run shows).
+pub(super) fn create_request(input: &TaskUpsert) -> CreateTask {
+    CreateTask {
+        title: input.title.clone(),
+        body: input.body.clone(),
+        due_date: input.due_date.clone(),
+        completed: input.completed.unwrap_or(false),
+        assigned_to: None,
+    }
 }

@@ -91,7 +91,7 @@ async fn each_event_becomes_its_effect_in_ghl() {
             .iter()
             .find(|c| c["email"] == "bob@example.com")
             .unwrap();
-        assert_eq!(bob["tags"], json!([engine::plan::SIGNUP_TAG]));
+        assert_eq!(bob["tags"], json!(["niftyimages-signup"]));
         let tasks = state["tasks"].as_array().unwrap();
         assert_eq!(tasks.len(), 1);
         assert_eq!(tasks[0]["title"], "Follow up: clicked on Spring sale");

@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 mod bad_input;
 mod delivery;
+mod recipes;
+mod schemas;
 
 /// A service with its pipeline, connected to one sandbox location.
 pub struct Service {
@@ -40,6 +42,11 @@ impl std::fmt::Debug for Service {
 impl Service {
     /// `secrets`: how many signing secrets the door takes (a rotation has two).
     pub async fn start(secrets: usize) -> Self {
+        Self::start_with_recipes(secrets, &[]).await
+    }
+
+    /// With `recipes` (file name, text) in the recipes folder beside the built-in ones.
+    pub async fn start_with_recipes(secrets: usize, recipes: &[(&str, &str)]) -> Self {
         let sandbox = sandbox::start(SandboxConfig {
             locations: 1,
             ..SandboxConfig::default()
@@ -77,6 +84,11 @@ impl Service {
         config.pipeline.default_location_id = Some(location.clone());
         config.pipeline.retry_schedule_secs = vec![0.0, 0.05, 0.1, 0.2, 0.5, 0.5];
         config.pipeline.workers = 8;
+        config.recipes.dir = dir.path().join("recipes");
+        std::fs::create_dir(&config.recipes.dir).unwrap();
+        for (name, text) in recipes {
+            std::fs::write(config.recipes.dir.join(name), text).unwrap();
+        }
         let pipeline = Pipeline::start(&config, Arc::clone(&connections))
             .await
             .unwrap();

@@ -77,6 +77,10 @@ pub async fn run(json_output: bool, args: DemoArgs) -> anyhow::Result<()> {
             retry_schedule_secs: vec![0.0, 1.0, 5.0, 30.0],
             ..PipelineSettings::default()
         },
+        // The built-in recipes alone, whatever folder the demo runs in.
+        recipes: engine::config::RecipeSettings {
+            dir: dir.path().join("recipes"),
+        },
         ..Config::default()
     };
     let pipeline = Pipeline::start(&config, Arc::clone(&connections)).await?;
