@@ -22,6 +22,7 @@ pub(crate) struct JobInsert {
     pub run_at: crate::Millis,
     pub idempotency_key: String,
     pub entity_key: String,
+    pub after_key: Option<String>,
     pub coalesce_key: Option<String>,
     pub event_ids: Vec<String>,
     /// Inserted only if the merge that reserved this row fails.
@@ -97,6 +98,7 @@ pub(crate) fn plan_job_writes<'a>(
                     run_at: job.run_at,
                     idempotency_key: job.idempotency_key.clone(),
                     entity_key: job.entity_key.clone(),
+                    after_key: job.after_key.clone(),
                     coalesce_key: job.coalesce_key.clone(),
                     event_ids: vec![job.event_id.clone()],
                     only_if_merge_fails: existing.is_some(),
@@ -143,6 +145,7 @@ mod tests {
             payload: payload.to_string(),
             idempotency_key: format!("{event}/0"),
             entity_key: key.unwrap_or(event).into(),
+            after_key: None,
             coalesce_key: key.map(str::to_owned),
             event_id: event.into(),
             run_at: 5,

@@ -30,6 +30,8 @@ pub struct NewJob {
     pub idempotency_key: String,
     /// Jobs with the same key run one at a time, in the order they were queued.
     pub entity_key: String,
+    /// This job also waits for the pending and running jobs of this entity queued before it.
+    pub after_key: Option<String>,
     /// A pending job with the same key takes this one's input instead of a new row.
     pub coalesce_key: Option<String>,
     pub event_id: String,

@@ -24,9 +24,9 @@ pub(crate) fn rows(rows: usize, columns: usize) -> String {
     vec![row; rows].join(", ")
 }
 
-/// The values of `n` new jobs: ten bound columns, the status and attempts fixed.
+/// The values of `n` new jobs: eleven bound columns, the status and attempts fixed.
 pub(crate) fn job_insert_rows(n: usize) -> String {
-    vec!["(?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ")
+    vec!["(?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ")
 }
 
 /// The `WHERE` conditions of a dead-letter filter (after `status = 'dead'`).
@@ -163,7 +163,7 @@ macro_rules! sql_queue_impl {
                 for chunk in inserts.chunks(ROWS) {
                     let sql = format!(
                         "INSERT INTO jobs (kind, location_id, payload, status, attempts, run_at, \
-                         idempotency_key, entity_key, coalesce_key, event_ids, created_at, updated_at) \
+                         idempotency_key, entity_key, after_key, coalesce_key, event_ids, created_at, updated_at) \
                          VALUES {} ON CONFLICT (idempotency_key) DO NOTHING",
                         $crate::sql_queue::job_insert_rows(chunk.len()),
                     );
@@ -176,6 +176,7 @@ macro_rules! sql_queue_impl {
                             .bind(row.run_at)
                             .bind(&row.idempotency_key)
                             .bind(&row.entity_key)
+                            .bind(&row.after_key)
                             .bind(&row.coalesce_key)
                             .bind(serde_json::to_string(&row.event_ids).expect("ids serialise"))
                             .bind(now)
@@ -201,7 +202,9 @@ macro_rules! sql_queue_impl {
                 }
                 let ready_unblocked = "j.status = 'pending' AND j.run_at <= ? \
                      AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.entity_key = j.entity_key \
-                     AND e.id < j.id AND e.status IN ('pending', 'running'))";
+                     AND e.id < j.id AND e.status IN ('pending', 'running')) \
+                     AND (j.after_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs a \
+                     WHERE a.entity_key = j.after_key AND a.id < j.id AND a.status IN ('pending', 'running')))";
                 // Enough candidates to fill every cap even when the oldest crowd into a few
                 // locations.
                 let wanted: i64 = caps.iter().map(|(_, cap)| *cap).sum::<i64>().min(limit);
@@ -654,6 +657,18 @@ macro_rules! sql_queue_impl {
 
             async fn alert_gate(&self, key: &str, now: Millis, min_interval: Millis) -> Result<Option<i64>, StoreError> {
                 let mut tx = self.writer.begin_with($begin).await?;
+                // The row exists (-1: never sent) and is locked before it is read, so that two
+                // instances raising the same alert at once cannot both send it.
+                sqlx::query($sql(
+                    "INSERT INTO alerts (key, last_sent_at, suppressed) VALUES (?, -1, 0) ON CONFLICT (key) DO NOTHING",
+                ))
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query($sql("UPDATE alerts SET suppressed = suppressed WHERE key = ?"))
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
                 let row: Option<(i64, i64)> = sqlx::query_as($sql(
                     "SELECT last_sent_at, suppressed FROM alerts WHERE key = ?",
                 ))
@@ -661,7 +676,7 @@ macro_rules! sql_queue_impl {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let verdict = match row {
-                    Some((last, suppressed)) if now - last < min_interval => {
+                    Some((last, suppressed)) if last >= 0 && now - last < min_interval => {
                         sqlx::query($sql("UPDATE alerts SET suppressed = suppressed + 1 WHERE key = ?"))
                             .bind(key)
                             .execute(&mut *tx)

@@ -142,6 +142,9 @@ pub fn find(name: &str) -> Option<&'static Action> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedJob {
     pub kind: &'static str,
+    /// Jobs of one lane and contact run one at a time, in order; every lane but `contact`
+    /// also waits for the contact's upserts queued before it.
+    pub lane: &'static str,
     /// Who the job is about: jobs with the same one run in order.
     pub who: String,
     /// Whether pending jobs of the same kind and `who` merge into one.
@@ -212,6 +215,7 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
             }
             Ok(PlannedJob {
                 kind: CONTACT_UPSERT,
+                lane: "contact",
                 who: who(source_id, text("email")),
                 coalesce: true,
                 payload: serde_json::to_value(upsert).expect("serialises"),
@@ -230,6 +234,7 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
             };
             Ok(PlannedJob {
                 kind: TASK_UPSERT,
+                lane: "task",
                 who,
                 coalesce: false,
                 payload: serde_json::to_value(task).expect("serialises"),
@@ -245,6 +250,7 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
             };
             Ok(PlannedJob {
                 kind: NOTE_UPSERT,
+                lane: "note",
                 who,
                 coalesce: false,
                 payload: serde_json::to_value(note).expect("serialises"),
@@ -262,6 +268,7 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
             };
             Ok(PlannedJob {
                 kind: WORKFLOW_ADD,
+                lane: "workflow",
                 who,
                 coalesce: false,
                 payload: serde_json::to_value(add).expect("serialises"),

@@ -148,9 +148,12 @@ impl Recipes {
                     coalesce_key: planned
                         .coalesce
                         .then(|| format!("{}:{location_id}:{}", planned.kind, planned.who)),
-                    // Every job about one contact runs in the order its events came: a note
-                    // never runs before the upsert that makes its contact.
-                    entity_key: format!("contact:{location_id}:{}", planned.who),
+                    // A contact's jobs of one lane run in the order their events came, and a
+                    // task or note never runs before an upsert of its contact queued earlier
+                    // (while an upsert never waits for a task or note that cannot find it).
+                    entity_key: format!("{}:{location_id}:{}", planned.lane, planned.who),
+                    after_key: (planned.lane != "contact")
+                        .then(|| format!("contact:{location_id}:{}", planned.who)),
                     event_id: event.id.clone(),
                     run_at: now,
                 });

@@ -25,6 +25,7 @@ fn one_event_one_job() -> IngestItem {
             payload: "{}".into(),
             idempotency_key: "e1:0".into(),
             entity_key: "contact:L1:a".into(),
+            after_key: None,
             coalesce_key: None,
             event_id: "e1".into(),
             run_at: 0,

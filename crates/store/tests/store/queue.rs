@@ -29,6 +29,7 @@ fn job(event_id: &str, n: usize, location: &str, entity: &str) -> NewJob {
         payload: json!({"event": event_id}).to_string(),
         idempotency_key: format!("{event_id}:{n}"),
         entity_key: entity.into(),
+        after_key: None,
         coalesce_key: None,
         event_id: event_id.into(),
         run_at: 0,
@@ -601,5 +602,60 @@ async fn identities_leases_alerts_and_purge() {
             vec![Ingested::Accepted],
             "purged ids are forgotten"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_job_waits_for_older_jobs_of_its_after_key_but_not_the_other_way() {
+    for engine in engines().await {
+        let store = &engine.store;
+        let mut note = job("e1", 0, "L1", "note:L1:c1");
+        note.after_key = Some("contact:L1:c1".into());
+        let upsert = job("e2", 0, "L1", "contact:L1:c1");
+        let mut task = job("e3", 0, "L1", "task:L1:c1");
+        task.after_key = Some("contact:L1:c1".into());
+        store
+            .ingest(
+                &[
+                    item("e1", vec![note]),
+                    item("e2", vec![upsert]),
+                    item("e3", vec![task]),
+                ],
+                1,
+            )
+            .await
+            .unwrap();
+        let locations = vec!["L1".to_string()];
+        let first: Vec<String> = store
+            .claim_jobs("w", &locations, 10, 100, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|j| j.entity_key)
+            .collect();
+        assert_eq!(
+            first,
+            ["note:L1:c1", "contact:L1:c1"],
+            "{}: the upsert does not wait for the older note; the task waits for the upsert",
+            engine.name
+        );
+        let upsert = store.job(2).await.unwrap().unwrap();
+        assert!(
+            store
+                .claim_jobs("w", &locations, 11, 100, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .finish_job(upsert.id, "w", 1, &JobOutcome::Succeeded, 12)
+            .await
+            .unwrap();
+        let next = store
+            .claim_jobs("w", &locations, 13, 100, 10)
+            .await
+            .unwrap();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].entity_key, "task:L1:c1");
     }
 }
