@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use toml::Spanned;
 
 use super::actions::{self, Action};
-use super::template::Input;
+use super::template::{Compiled, Input};
 use super::{RunError, describe, render_inputs};
 use crate::events::{self, DataField, EVENT_TYPES, Event, FieldKind};
 
@@ -58,6 +58,7 @@ pub struct Recipe {
     pub path: PathBuf,
     pub events: Vec<String>,
     pub when: Option<String>,
+    when_compiled: Option<minijinja::Expression<'static, 'static>>,
     pub steps: Vec<Step>,
     /// The file as written.
     pub source: String,
@@ -67,41 +68,57 @@ pub struct Recipe {
 pub struct Step {
     pub action: &'static Action,
     pub inputs: Vec<(String, Input)>,
+    /// The same inputs, compiled once (empty while the recipe is being checked).
+    compiled: Vec<(String, Compiled)>,
 }
 
 impl Step {
-    pub(super) fn render(
+    /// Renders the inputs for a sample while the recipe is checked (parsing each time).
+    fn render(
         &self,
         env: &Environment<'static>,
         context: &TemplateValue,
     ) -> Result<Map<String, Value>, String> {
         render_inputs(self, env, context)
     }
+
+    /// Renders the inputs for an event, leaving out single-expression inputs whose field the
+    /// event lacks.
+    pub(super) fn render_compiled(
+        &self,
+        context: &TemplateValue,
+    ) -> Result<Map<String, Value>, String> {
+        let mut inputs = Map::new();
+        for (name, input) in &self.compiled {
+            match input.render(context) {
+                Ok(Some(value)) => {
+                    inputs.insert(name.clone(), value);
+                }
+                Ok(None) => {}
+                Err(error) => return Err(format!("input {name}: {}", describe(&error))),
+            }
+        }
+        Ok(inputs)
+    }
 }
 
 impl Recipe {
     /// Whether `event` meets the trigger.
-    pub(super) fn matches(
-        &self,
-        event: &Event,
-        context: &TemplateValue,
-        env: &Environment<'static>,
-    ) -> Result<bool, RunError> {
+    pub(super) fn matches(&self, event: &Event, context: &TemplateValue) -> Result<bool, RunError> {
         if !self.events.contains(&event.kind) {
             return Ok(false);
         }
-        let Some(when) = &self.when else {
+        let Some(when) = &self.when_compiled else {
             return Ok(true);
         };
-        let verdict = env
-            .compile_expression(when)
-            .and_then(|expression| expression.eval(context));
-        verdict.map(|v| v.is_true()).map_err(|error| RunError {
-            recipe: self.name.clone(),
-            step: 0,
-            action: "trigger.when".into(),
-            message: describe(&error),
-        })
+        when.eval(context)
+            .map(|v| v.is_true())
+            .map_err(|error| RunError {
+                recipe: self.name.clone(),
+                step: 0,
+                action: "trigger.when".into(),
+                message: describe(&error),
+            })
     }
 }
 
@@ -117,7 +134,7 @@ fn position(text: &str, offset: usize) -> String {
 pub(super) fn parse(
     path: &Path,
     text: &str,
-    env: &Environment<'static>,
+    env: &'static Environment<'static>,
 ) -> Result<Recipe, Vec<String>> {
     let at = |offset: usize| format!("{}:{}", path.display(), position(text, offset));
     let file: RecipeFile = toml::from_str(text).map_err(|error| {
@@ -287,7 +304,11 @@ pub(super) fn parse(
                 step_ok = false;
             }
         }
-        let step = Step { action, inputs };
+        let step = Step {
+            action,
+            inputs,
+            compiled: Vec::new(),
+        };
         if step_ok {
             // The whole step against every sample: the job it makes must be valid.
             for (kind, variant, context) in &samples {
@@ -308,6 +329,22 @@ pub(super) fn parse(
     if !problems.is_empty() {
         return Err(problems);
     }
+    // Checked: compiled once, for every event to come.
+    let compile_failed =
+        |error: minijinja::Error| vec![format!("{}: {}", path.display(), describe(&error))];
+    for step in &mut steps {
+        step.compiled = step
+            .inputs
+            .iter()
+            .map(|(name, input)| Ok((name.clone(), input.compiled(env)?)))
+            .collect::<Result<_, minijinja::Error>>()
+            .map_err(compile_failed)?;
+    }
+    let when_compiled = when
+        .clone()
+        .map(|when| env.compile_expression_owned(when))
+        .transpose()
+        .map_err(compile_failed)?;
     Ok(Recipe {
         name,
         description: file.description,
@@ -316,6 +353,7 @@ pub(super) fn parse(
         path: path.to_owned(),
         events: kinds,
         when,
+        when_compiled,
         steps,
         source: text.to_owned(),
     })

@@ -60,7 +60,6 @@ pub struct RunError {
 #[derive(Debug)]
 pub struct Recipes {
     recipes: Vec<Recipe>,
-    env: Environment<'static>,
 }
 
 impl Recipes {
@@ -72,7 +71,9 @@ impl Recipes {
     /// The built-in recipes, replaced or added to by the `*.toml` files of `dir` (a folder
     /// that does not exist holds none). All mistakes are reported at once.
     pub fn load(dir: Option<&Path>) -> Result<Self, RecipeErrors> {
-        let env = template::environment();
+        // Recipes are compiled once and rendered for every event: their environment (and the
+        // template sources) live as long as the process. A process loads its recipes once.
+        let env: &'static Environment<'static> = Box::leak(Box::new(template::environment()));
         let mut sources: Vec<(PathBuf, String)> = BUILTIN
             .iter()
             .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
@@ -86,7 +87,7 @@ impl Recipes {
         }
         let mut recipes: Vec<Recipe> = Vec::new();
         for (path, text) in &sources {
-            match file::parse(path, text, &env) {
+            match file::parse(path, text, env) {
                 Ok(recipe) => {
                     let builtin = path.starts_with("builtin");
                     match recipes.iter().position(|r| r.name == recipe.name) {
@@ -109,7 +110,7 @@ impl Recipes {
             return Err(RecipeErrors(errors));
         }
         recipes.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Self { recipes, env })
+        Ok(Self { recipes })
     }
 
     /// Every recipe, on or off, by name.
@@ -128,7 +129,7 @@ impl Recipes {
         let context = context(event, location_id, now);
         let mut jobs = Vec::new();
         for recipe in self.recipes.iter().filter(|r| r.enabled) {
-            if !recipe.matches(event, &context, &self.env)? {
+            if !recipe.matches(event, &context)? {
                 continue;
             }
             for (index, step) in recipe.steps.iter().enumerate() {
@@ -138,7 +139,7 @@ impl Recipes {
                     action: step.action.name.to_owned(),
                     message,
                 };
-                let inputs = step.render(&self.env, &context).map_err(failed)?;
+                let inputs = step.render_compiled(&context).map_err(failed)?;
                 let planned = actions::build(step.action, &inputs).map_err(failed)?;
                 jobs.push(NewJob {
                     kind: planned.kind.to_owned(),

@@ -117,27 +117,106 @@ impl Input {
                 .map(|t| Some(Value::String(t))),
             Input::Expression(expression) => {
                 let compiled = env.compile_expression(expression)?;
-                match compiled.eval(context) {
-                    Ok(value) if value.is_undefined() || value.is_none() => Ok(None),
-                    Ok(value) => {
-                        Ok(Some(serde_json::to_value(&value).map_err(|e| {
-                            Error::new(ErrorKind::InvalidOperation, e.to_string())
-                        })?))
-                    }
-                    // A field the event lacks, even behind a filter (`phone | e164`), leaves
-                    // the input out; a default would have kept the expression from failing.
-                    Err(_)
-                        if compiled
-                            .undeclared_variables(true)
-                            .iter()
-                            .any(|path| !defined(context, path)) =>
-                    {
-                        Ok(None)
-                    }
-                    Err(error) => Err(error),
-                }
+                typed(compiled.eval(context), &self.reads(env), context)
             }
         }
+    }
+}
+
+/// An input compiled once for the life of the process: rendering it parses nothing.
+pub enum Compiled {
+    Expression {
+        expression: minijinja::Expression<'static, 'static>,
+        reads: Vec<String>,
+    },
+    Text(minijinja::Template<'static, 'static>),
+    List(Vec<Compiled>),
+    Table(Vec<(String, Compiled)>),
+    Literal(Value),
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compiled")
+    }
+}
+
+impl Input {
+    /// Compiles the input in `env`, which lives as long as the process (see
+    /// [`super::Recipes::load`]); text sources are kept for as long.
+    pub fn compiled(&self, env: &'static Environment<'static>) -> Result<Compiled, Error> {
+        Ok(match self {
+            Input::Expression(expression) => Compiled::Expression {
+                expression: env.compile_expression_owned(expression.clone())?,
+                reads: self.reads(env),
+            },
+            Input::Text(text) => {
+                let source: &'static str = Box::leak(text.clone().into_boxed_str());
+                Compiled::Text(env.template_from_str(source)?)
+            }
+            Input::List(items) => Compiled::List(
+                items
+                    .iter()
+                    .map(|item| item.compiled(env))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Input::Table(entries) => Compiled::Table(
+                entries
+                    .iter()
+                    .map(|(key, value)| Ok((key.clone(), value.compiled(env)?)))
+                    .collect::<Result<_, Error>>()?,
+            ),
+            Input::Literal(value) => Compiled::Literal(value.clone()),
+        })
+    }
+}
+
+impl Compiled {
+    /// As [`Input::render`], without parsing.
+    pub fn render(&self, context: &TemplateValue) -> Result<Option<Value>, Error> {
+        match self {
+            Compiled::Literal(value) => Ok(Some(value.clone())),
+            Compiled::Text(template) => template.render(context).map(|t| Some(Value::String(t))),
+            Compiled::List(items) => {
+                let mut values = Vec::new();
+                for item in items {
+                    values.extend(item.render(context)?);
+                }
+                Ok(Some(Value::Array(values)))
+            }
+            Compiled::Table(entries) => {
+                let mut values = serde_json::Map::new();
+                for (key, value) in entries {
+                    if let Some(value) = value.render(context)? {
+                        values.insert(key.clone(), value);
+                    }
+                }
+                Ok(Some(Value::Object(values)))
+            }
+            Compiled::Expression { expression, reads } => {
+                typed(expression.eval(context), reads, context)
+            }
+        }
+    }
+}
+
+/// A single expression's value: `None` when it is empty or reads a field the event lacks.
+fn typed(
+    result: Result<TemplateValue, Error>,
+    reads: &[String],
+    context: &TemplateValue,
+) -> Result<Option<Value>, Error> {
+    match result {
+        Ok(value) if value.is_undefined() || value.is_none() => Ok(None),
+        Ok(value) => {
+            Ok(Some(serde_json::to_value(&value).map_err(|e| {
+                Error::new(ErrorKind::InvalidOperation, e.to_string())
+            })?))
+        }
+        // A field the event lacks, even behind a filter (`phone | e164`), leaves the input
+        // out; a default would have kept the expression from failing.
+        Err(_) if reads.iter().any(|path| !defined(context, path)) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 
