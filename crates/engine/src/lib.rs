@@ -1,6 +1,7 @@
-//! nifty-ghl's engine. For now: the typed configuration, and GHL connections: the OAuth
-//! authorisation flow, Private Integration Tokens, and refresh that never loses a rotated
-//! token. The event pipeline (inbox, jobs, workers) lands here next.
+//! nifty-ghl's engine: the typed configuration; GHL connections (the OAuth authorisation flow,
+//! Private Integration Tokens, refresh that never loses a rotated token); and the event
+//! pipeline: events in, recipes that map them, durable jobs that apply them to GHL exactly
+//! once within its rate budget, alerts; plus the operations catalog.
 
 pub mod authorize;
 pub mod catalog;
