@@ -23,8 +23,16 @@ use crate::runner::Runner;
 pub enum PipelineError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the recipes have mistakes:\n{0}")]
-    Recipes(#[from] RecipeErrors),
+    /// Mistakes in recipe files, each with its place (not a cause chain: the list is the
+    /// message).
+    #[error("the recipes have mistakes:\n  {}", .0.0.join("\n  "))]
+    Recipes(RecipeErrors),
+}
+
+impl From<RecipeErrors> for PipelineError {
+    fn from(errors: RecipeErrors) -> Self {
+        Self::Recipes(errors)
+    }
 }
 
 #[derive(Debug)]

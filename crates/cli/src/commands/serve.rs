@@ -32,7 +32,13 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         eprintln!("note: no hooks.secrets are set, so /hooks/niftyimages refuses every event");
     }
     // The pipeline first: on SQLite it refuses to run beside another service on the database.
-    let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone()).await?;
+    let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone())
+        .await
+        .map_err(|error| match error {
+            // The user's files to fix: exit code 2, as for other bad input.
+            engine::pipeline::PipelineError::Recipes(_) => input_error(error.to_string()),
+            other => other.into(),
+        })?;
     let listener = server::bind(address).await?;
     let stop = CancellationToken::new();
     let router = server::router(server::AppState {
