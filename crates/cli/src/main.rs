@@ -5,6 +5,7 @@ mod app;
 mod bench;
 mod cli;
 mod commands;
+mod local;
 mod output;
 mod sandbox_cmd;
 

@@ -9,14 +9,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::config::{Config, PipelineSettings};
-use engine::connections::Connections;
 use engine::ingest::Ingestor;
 use engine::metrics::Metrics;
 use engine::pipeline::Pipeline;
 use sandbox::{SandboxConfig, Settings};
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use store::{KeySource, Vault};
 use tokio::sync::Notify;
 
 use super::http;
@@ -44,31 +41,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     .await?;
     let sandbox_address = running.url().trim_start_matches("http://").to_owned();
     let dir = super::scratch_dir()?;
-    let database = dir.path().join("bench.db");
-    let store = store::open(database.to_str().unwrap_or("bench.db")).await?;
-    let vault = Vault::open(
-        Arc::clone(&store),
-        KeySource::env(store::keyring::generate_key()?),
-    )
-    .await?;
-    let connections = Arc::new(Connections::new(
-        Arc::new(vault),
-        ghl::ClientConfig::with_base_url(running.url())?,
-        engine::config::RefreshSettings::default(),
-    )?);
-    let locations: Vec<String> = (0..args.locations)
-        .map(|i| running.location_id(i).to_owned())
-        .collect();
-    for (i, location) in locations.iter().enumerate() {
-        connections
-            .connect_pit(
-                location,
-                SecretString::from(running.pit(i).to_owned()),
-                vec!["contacts.readonly".into(), "contacts.write".into()],
-                false,
-            )
-            .await?;
-    }
+    let connections =
+        crate::local::connections(&dir.path().join("bench.db"), running.url()).await?;
+    let store = Arc::clone(connections.vault().store());
+    let locations = crate::local::connect_locations(&connections, &running, args.locations).await?;
 
     // A backlog the budget cannot clear in the run: each pair of events is a new contact and
     // a note on it.

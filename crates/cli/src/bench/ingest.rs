@@ -14,14 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use engine::connections::Connections;
 use engine::ingest::Ingestor;
 use engine::metrics::Metrics;
 use engine::signing;
 use http_body_util::{BodyExt, Full};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use store::{KeySource, Vault};
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -74,18 +72,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ));
     }
     let dir = super::scratch_dir()?;
+    // Nothing is delivered: the GHL address is never called.
     let database = dir.path().join("bench.db");
-    let store = store::open(database.to_str().unwrap_or("bench.db")).await?;
-    let vault = Vault::open(
-        Arc::clone(&store),
-        KeySource::env(store::keyring::generate_key()?),
-    )
-    .await?;
-    let connections = Arc::new(Connections::new(
-        Arc::new(vault),
-        ghl::ClientConfig::with_base_url("http://127.0.0.1:9")?,
-        engine::config::RefreshSettings::default(),
-    )?);
+    let connections = crate::local::connections(&database, "http://127.0.0.1:9").await?;
+    let store = Arc::clone(connections.vault().store());
     let metrics = Arc::new(Metrics::default());
     let (ingestor, committer) = Ingestor::start(
         Arc::clone(&store),

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::actions::{self, Action};
 use super::template::{Compiled, Input};
-use super::{RunError, describe, render_inputs};
+use super::{RunError, describe, gather};
 use crate::events::{self, DataField, EVENT_TYPES, Event, FieldKind};
 
 #[derive(Debug, Deserialize)]
@@ -79,26 +79,23 @@ impl Step {
         env: &Environment<'static>,
         context: &TemplateValue,
     ) -> Result<Map<String, Value>, String> {
-        render_inputs(self, env, context)
+        gather(
+            self.inputs
+                .iter()
+                .map(|(name, input)| (name, input.render(env, context))),
+        )
     }
 
-    /// Renders the inputs for an event, leaving out single-expression inputs whose field the
-    /// event lacks.
+    /// Renders the inputs for an event from their compiled form.
     pub(super) fn render_compiled(
         &self,
         context: &TemplateValue,
     ) -> Result<Map<String, Value>, String> {
-        let mut inputs = Map::new();
-        for (name, input) in &self.compiled {
-            match input.render(context) {
-                Ok(Some(value)) => {
-                    inputs.insert(name.clone(), value);
-                }
-                Ok(None) => {}
-                Err(error) => return Err(format!("input {name}: {}", describe(&error))),
-            }
-        }
-        Ok(inputs)
+        gather(
+            self.compiled
+                .iter()
+                .map(|(name, input)| (name, input.render(context))),
+        )
     }
 }
 

@@ -193,15 +193,14 @@ fn user_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
         .collect()
 }
 
-/// Renders a step's inputs, leaving out single-expression inputs whose field is absent.
-fn render_inputs(
-    step: &Step,
-    env: &Environment<'static>,
-    context: &TemplateValue,
+/// Gathers a step's rendered inputs, leaving out those with no value (a single expression
+/// reading a field the event lacks); the first error names its input.
+fn gather<'a>(
+    rendered: impl Iterator<Item = (&'a String, Result<Option<Value>, minijinja::Error>)>,
 ) -> Result<Map<String, Value>, String> {
     let mut inputs = Map::new();
-    for (name, input) in &step.inputs {
-        match input.render(env, context) {
+    for (name, value) in rendered {
+        match value {
             Ok(Some(value)) => {
                 inputs.insert(name.clone(), value);
             }

@@ -12,12 +12,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::config::{Config, PipelineSettings};
-use engine::connections::Connections;
 use engine::pipeline::Pipeline;
 use sandbox::SandboxConfig;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use store::{KeySource, Vault};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::DemoArgs;
@@ -45,25 +43,8 @@ pub async fn run(json_output: bool, args: DemoArgs) -> anyhow::Result<()> {
     );
 
     let database = dir.path().join("nifty-ghl.db");
-    let store = store::open(database.to_str().unwrap_or("nifty-ghl.db")).await?;
-    let vault = Vault::open(
-        Arc::clone(&store),
-        KeySource::env(store::keyring::generate_key()?),
-    )
-    .await?;
-    let connections = Arc::new(Connections::new(
-        Arc::new(vault),
-        ghl::ClientConfig::with_base_url(ghl.url())?,
-        engine::config::RefreshSettings::default(),
-    )?);
-    connections
-        .connect_pit(
-            &location,
-            SecretString::from(ghl.pit(0).to_owned()),
-            vec!["contacts.readonly".into(), "contacts.write".into()],
-            false,
-        )
-        .await?;
+    let connections = crate::local::connections(&database, ghl.url()).await?;
+    crate::local::connect_locations(&connections, &ghl, 1).await?;
     progress(
         json_output,
         "connected the location with a Private Integration Token (sealed in the vault)",
