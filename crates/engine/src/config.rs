@@ -491,7 +491,22 @@ impl Config {
              listen = {}\n\n\
              [refresh]\n\
              early_secs = {}\n\
-             keepalive_secs = {}\n",
+             keepalive_secs = {}\n\n\
+             # The event pipeline (defaults shown).\n\
+             # [pipeline]\n\
+             # default_location_id = \"<the GHL location events go to when they name none>\"\n\
+             # workers = {}\n\
+             # retry_schedule_secs = [0, 5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200]\n\n\
+             # The signing secrets of POST /hooks/niftyimages (or NIFTY_GHL_HOOK_SECRETS).\n\
+             # [hooks]\n\
+             # secrets = [\"whsec_...\"]\n\n\
+             # Your recipes: *.toml files that replace or add to the built-in ones.\n\
+             # [recipes]\n\
+             # dir = {}\n\n\
+             # Where persistent failures are announced.\n\
+             # [notifications]\n\
+             # slack_webhook_url = \"https://hooks.slack.com/services/...\"\n\
+             # webhook_url = \"https://example.com/nifty-ghl-alerts\"\n",
             toml_string(&self.database_url),
             toml_string(&self.master_key_file.display().to_string()),
             toml_string(&self.ghl.base_url),
@@ -506,6 +521,8 @@ impl Config {
             toml_string(&self.server.listen),
             self.refresh.early_secs,
             self.refresh.keepalive_secs,
+            self.pipeline.workers,
+            toml_string(&self.recipes.dir.display().to_string()),
         )
     }
 }
