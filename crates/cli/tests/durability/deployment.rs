@@ -130,8 +130,13 @@ impl Deployment {
         };
         for _ in 0..600 {
             let text = std::fs::read_to_string(&instance.log).unwrap_or_default();
-            if let Some(rest) = text.split("listening on http://").nth(1) {
-                instance.address = rest.split_whitespace().next().unwrap().to_owned();
+            // The whole line: the log may be read while serve is still writing it.
+            if let Some((line, _)) = text
+                .split("listening on http://")
+                .nth(1)
+                .and_then(|rest| rest.split_once('\n'))
+            {
+                instance.address = line.split_whitespace().next().unwrap().to_owned();
                 return instance;
             }
             if let Some(status) = instance.child.try_wait().unwrap() {
