@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::instances::{BURIED_JOB_ERROR, InstanceClaim, InstanceStore};
+use crate::instances::{InstanceClaim, InstanceStore};
 use crate::queue::{
     AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
 };
@@ -129,24 +129,7 @@ impl InstanceStore for PostgresStore {
             if !dead {
                 continue;
             }
-            let jobs = sqlx::query(
-                "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
-                 last_error = $1, updated_at = $2 WHERE status = 'running' AND locked_by = $3",
-            )
-            .bind(BURIED_JOB_ERROR)
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            sqlx::query("DELETE FROM location_leases WHERE owner = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM instances WHERE id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
+            let jobs = crate::sql_queue::bury_instance!(tx, &id, now, postgres_sql);
             buried.push((id, jobs));
         }
         tx.commit().await?;

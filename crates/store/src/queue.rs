@@ -173,8 +173,9 @@ pub trait QueueStore: Send + Sync + std::fmt::Debug {
     /// Stores each new event with its jobs in one transaction (one commit for the batch).
     async fn ingest(&self, batch: &[IngestItem], now: Millis) -> Result<Vec<Ingested>, StoreError>;
 
-    /// Claims up to `limit` ready jobs of `locations`, oldest first, none whose entity has an
-    /// older job still pending or running. The attempt counts from here.
+    /// Claims up to `limit` ready jobs of `locations`, oldest first, none with an older job
+    /// still pending or running in its entity or its `after_key` entity. The attempt counts
+    /// from here.
     async fn claim_jobs(
         &self,
         owner: &str,

@@ -60,6 +60,34 @@ macro_rules! bind_dead_filter {
     }};
 }
 
+/// Takes back what the dead instance `$id` held, inside `$tx`: its running jobs go back to
+/// pending (their attempt stays counted), its location leases and its row go. Evaluates to the
+/// number of jobs taken back. Shared by both engines' `bury_dead_instances`.
+macro_rules! bury_instance {
+    ($tx:expr, $id:expr, $now:expr, $sql:path) => {{
+        let jobs = sqlx::query($sql(
+            "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
+             last_error = ?, updated_at = ? WHERE status = 'running' AND locked_by = ?",
+        ))
+        .bind($crate::instances::BURIED_JOB_ERROR)
+        .bind($now)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        sqlx::query($sql("DELETE FROM location_leases WHERE owner = ?"))
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query($sql("DELETE FROM instances WHERE id = ?"))
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
+        jobs
+    }};
+}
+pub(crate) use bury_instance;
+
 macro_rules! sql_queue_impl {
     ($store:ty, $sql:path, $skip_locked:expr, $begin:expr) => {
         #[async_trait]

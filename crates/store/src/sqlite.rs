@@ -9,7 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use async_trait::async_trait;
 
-use crate::instances::{BURIED_JOB_ERROR, InstanceClaim, InstanceStore};
+use crate::instances::{InstanceClaim, InstanceStore};
 use crate::queue::{
     AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
 };
@@ -156,24 +156,7 @@ impl InstanceStore for SqliteStore {
             .await?;
         let mut buried = Vec::new();
         for (id,) in others {
-            let jobs = sqlx::query(
-                "UPDATE jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL, \
-                 last_error = ?, updated_at = ? WHERE status = 'running' AND locked_by = ?",
-            )
-            .bind(BURIED_JOB_ERROR)
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            sqlx::query("DELETE FROM location_leases WHERE owner = ?")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM instances WHERE id = ?")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
+            let jobs = crate::sql_queue::bury_instance!(tx, &id, now, sqlite_sql);
             buried.push((id, jobs));
         }
         tx.commit().await?;

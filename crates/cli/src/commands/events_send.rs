@@ -325,12 +325,16 @@ fn check_all(records: &[Record], has_default_location: bool) -> anyhow::Result<(
 
 /// `import-` and the first 24 hex digits of the SHA-256 of the event's JSON.
 pub fn content_id(event: &Value) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, event.to_string().as_bytes());
-    let hex: String = digest.as_ref()[..12]
+    format!("import-{}", digest_hex(event.to_string().as_bytes()))
+}
+
+/// The first 24 hex digits of the SHA-256 of `bytes`.
+fn digest_hex(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref()[..12]
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("import-{hex}")
+        .collect()
 }
 
 /// Records in requests of at most `per_request` events and [`MAX_REQUEST_BYTES`], each
@@ -370,9 +374,10 @@ async fn send(
     body: &[u8],
 ) -> anyhow::Result<Value> {
     // The same request keeps its webhook id across tries: the service drops what it took.
-    let webhook_id = format!("send-{}", &content_id(&serde_json::from_slice(body)?)[7..]);
+    let webhook_id = format!("send-{}", digest_hex(body));
     let mut wait = Duration::from_millis(500);
-    for attempt in 1..=TRIES {
+    let mut attempt = 1;
+    loop {
         let timestamp = chrono::Utc::now().timestamp();
         let signature = engine::signing::sign(key, &webhook_id, timestamp, body);
         let result = http
@@ -410,6 +415,6 @@ async fn send(
         tracing::warn!(attempt, "{failure}; trying again in {wait:?}");
         tokio::time::sleep(wait).await;
         wait *= 2;
+        attempt += 1;
     }
-    unreachable!("the last try returns")
 }
