@@ -73,7 +73,7 @@ impl ConnectionError {
 
 /// What a caller needs of a connection's token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Want {
+pub(crate) enum Want {
     /// A token good for now (refreshed if it expires within the early window).
     Current,
     /// A different token than this one, which GHL refused.
@@ -257,7 +257,11 @@ impl Connections {
     }
 
     /// The connection with a token that satisfies `want`, refreshing it if needed.
-    async fn fresh(self: &Arc<Self>, id: &str, want: Want) -> Result<Connection, ConnectionError> {
+    pub(crate) async fn fresh(
+        self: &Arc<Self>,
+        id: &str,
+        want: Want,
+    ) -> Result<Connection, ConnectionError> {
         let give_up = Instant::now() + self.longest_wait();
         if want == Want::Current
             && let Some(connection) = self.recently_read(id)

@@ -9,14 +9,25 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The event types nifty-ghl knows.
-pub const EVENT_TYPES: [&str; 5] = [
+/// The NiftyImages-side event types nifty-ghl knows: those producers send, and
+/// `image.opens_increased`, which the stats poller makes from NiftyImages' open counters.
+pub const EVENT_TYPES: [&str; 6] = [
     "contact.created",
     "contact.updated",
     "campaign.event",
     "note.added",
     "signup",
+    "image.opens_increased",
 ];
+
+/// Every event type a recipe can start from: the NiftyImages-side ones, then GHL's webhooks.
+pub fn all_event_types() -> Vec<&'static str> {
+    EVENT_TYPES
+        .iter()
+        .chain(crate::ghl_events::GHL_EVENT_TYPES)
+        .copied()
+        .collect()
+}
 
 /// What a field of an event's `data` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +40,10 @@ pub enum FieldKind {
     Tags,
     /// An object of field key → value.
     Map,
+    /// A JSON array (GHL's `customFields: [{id, value}]`, attachments).
+    List,
+    /// A number.
+    Number,
 }
 
 /// A field of an event type's `data`, as [`parse_event`] checks it. `required`: the event is
@@ -94,12 +109,21 @@ pub fn data_fields(kind: &str) -> &'static [DataField] {
         field("email", Email, false),
         field("content", Text, true),
     ];
+    const OPENS: &[DataField] = &[
+        field("imageUrl", Text, true),
+        field("name", Text, false),
+        field("imageType", Text, false),
+        field("opens", Number, true),
+        field("previousOpens", Number, true),
+        field("increase", Number, true),
+    ];
     match kind {
         "contact.created" | "contact.updated" => CONTACT,
         "signup" => SIGNUP,
         "campaign.event" => CAMPAIGN,
         "note.added" => NOTE,
-        _ => &[],
+        "image.opens_increased" => OPENS,
+        other => crate::ghl_events::data_fields(other),
     }
 }
 
@@ -333,6 +357,20 @@ fn check_data(kind: &str, data: &Value, at: &str) -> Result<(), EventProblem> {
                 ));
             }
             string("content", true)?;
+        }
+        "image.opens_increased" => {
+            string("imageUrl", true)?;
+            for optional in ["name", "imageType"] {
+                string(optional, false)?;
+            }
+            for count in ["opens", "previousOpens", "increase"] {
+                if !field(count).is_some_and(|v| v.as_u64().is_some()) {
+                    return Err(problem(
+                        format!("{at}/{count}"),
+                        "is required: a whole number of opens",
+                    ));
+                }
+            }
         }
         _ => {}
     }

@@ -29,6 +29,7 @@ pub mod oauth;
 pub mod search;
 pub mod tags;
 pub mod tasks;
+pub mod webhook_signature;
 pub mod workflows;
 
 pub use auth::{AccessToken, RefreshToken, StaticToken, TokenSource, mask_secret};

@@ -1,6 +1,7 @@
 //! nifty-ghl's HTTP surface. Routes translate HTTP to engine calls and back; they hold no
 //! business rules.
 
+mod ghl_hooks;
 mod hooks;
 mod oauth_pages;
 mod schemas;
@@ -15,6 +16,8 @@ use axum::routing::{get, post};
 use engine::Connections;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+pub use ghl_hooks::GhlHooks;
 
 /// What the routes share.
 #[derive(Debug, Clone)]
@@ -34,6 +37,8 @@ pub struct EventDoor {
     pub store: Arc<dyn store::Store>,
     pub keys: Vec<engine::signing::Key>,
     pub allow_unsigned: bool,
+    /// How `/hooks/ghl` checks GHL's webhooks.
+    pub ghl: GhlHooks,
 }
 
 impl std::fmt::Debug for EventDoor {
@@ -51,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/oauth/callback", get(oauth_pages::callback))
         .route("/hooks/niftyimages", post(hooks::niftyimages))
+        .route("/hooks/ghl", post(ghl_hooks::receive))
         .route("/schemas", get(schemas::index))
         .route("/schemas/{file}", get(schemas::event))
         .route("/metrics", get(hooks::metrics))

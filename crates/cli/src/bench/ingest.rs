@@ -96,6 +96,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             store: Arc::clone(&store),
             keys: vec![key.clone()],
             allow_unsigned: false,
+            ghl: server::GhlHooks::default(),
         })),
     });
     let listener = server::bind("127.0.0.1:0".parse()?).await?;

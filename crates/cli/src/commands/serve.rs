@@ -31,6 +31,8 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     if keys.is_empty() && !app.config.hooks.allow_unsigned {
         eprintln!("note: no hooks.secrets are set, so /hooks/niftyimages refuses every event");
     }
+    let ghl = server::GhlHooks::from_settings(&app.config.ghl_webhooks)
+        .map_err(|e| input_error(format!("ghl_webhooks: {e}")))?;
     // The pipeline first: on SQLite it refuses to run beside another service on the database.
     let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone())
         .await
@@ -50,12 +52,13 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             store: pipeline.store.clone(),
             keys,
             allow_unsigned: app.config.hooks.allow_unsigned,
+            ghl,
         })),
     });
     // The address bound, not the one asked for: with port 0 the system picks one.
     let address = listener.local_addr()?;
     eprintln!(
-        "nifty-ghl listening on http://{address} (events at /hooks/niftyimages, OAuth callback at /oauth/callback)"
+        "nifty-ghl listening on http://{address} (events at /hooks/niftyimages, GHL webhooks at /hooks/ghl, OAuth callback at /oauth/callback)"
     );
     let serving = tokio::spawn(server::serve(listener, router, stop.clone()));
     let keep_alive = {

@@ -8,6 +8,7 @@
 //! was not granted, so the two cannot disagree.
 
 mod ghl_actions;
+mod ghl_triggers;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -204,6 +205,7 @@ pub fn all() -> &'static [Operation] {
     CATALOG.get_or_init(|| {
         let mut operations = ghl_actions::operations();
         operations.extend(triggers::operations());
+        operations.extend(ghl_triggers::operations());
         operations
     })
 }

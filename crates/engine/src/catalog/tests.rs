@@ -15,7 +15,16 @@ fn actions() -> impl Iterator<Item = &'static Operation> {
 }
 
 fn triggers() -> impl Iterator<Item = &'static Operation> {
-    all().iter().filter(|op| op.kind == Kind::Trigger)
+    all().iter().filter(|op| {
+        op.kind == Kind::Trigger && EVENT_TYPES.contains(&op.event_type.unwrap_or_default())
+    })
+}
+
+fn ghl_triggers() -> impl Iterator<Item = &'static Operation> {
+    all().iter().filter(|op| {
+        op.kind == Kind::Trigger
+            && crate::ghl_events::is_ghl_type(op.event_type.unwrap_or_default())
+    })
 }
 
 fn method_and_path(op: &Operation) -> (String, String) {
@@ -363,14 +372,14 @@ fn every_input_schema_compiles_and_takes_its_samples() {
 #[test]
 fn one_trigger_per_event_type() {
     let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for op in triggers() {
+    for op in all().iter().filter(|op| op.kind == Kind::Trigger) {
         assert!(op.method.is_none() && op.path.is_none() && op.scope.is_none());
         by_type
             .entry(op.event_type.unwrap())
             .or_default()
             .push(op.name);
     }
-    for event_type in EVENT_TYPES {
+    for event_type in crate::events::all_event_types() {
         assert_eq!(
             by_type.remove(event_type).map(|names| names.len()),
             Some(1),
@@ -539,4 +548,37 @@ fn scopes_come_from_the_client() {
         find("ghl.oauth.location_token").unwrap().scope,
         Some("oauth.write")
     );
+}
+
+/// A GHL trigger's schema requires what the webhook door requires, and takes the webhook
+/// bodies GHL's documentation shows.
+#[test]
+fn ghl_trigger_schemas_require_what_the_webhook_door_requires() {
+    let mut count = 0;
+    for op in ghl_triggers() {
+        count += 1;
+        let event_type = op.event_type.unwrap();
+        assert_eq!(op.name, format!("ghl.{event_type}"));
+        let validator = validator(&op.input_schema);
+        let full = sample(&op.input_schema);
+        let webhook = |data: &Value| {
+            let mut body = data.clone();
+            body["type"] = json!(event_type);
+            body["timestamp"] = json!("2026-11-27T10:00:00Z");
+            body["webhookId"] = json!("w-1");
+            if body.get("locationId").is_some_and(|l| l == "sample") {
+                body["locationId"] = json!("Loc00000000000000001");
+            }
+            crate::ghl_events::from_webhook(&body).map(|_| ())
+        };
+        assert!(validator.is_valid(&full), "{}", op.name);
+        assert!(webhook(&full).is_ok(), "{}", op.name);
+        for name in op.required_inputs() {
+            let mut data = full.clone();
+            data.as_object_mut().unwrap().remove(name);
+            assert!(!validator.is_valid(&data), "{} without {name}", op.name);
+            assert_eq!(webhook(&data).unwrap_err().pointer, format!("/{name}"));
+        }
+    }
+    assert_eq!(count, crate::ghl_events::GHL_EVENT_TYPES.len());
 }

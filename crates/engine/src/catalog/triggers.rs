@@ -112,5 +112,25 @@ pub(super) fn operations() -> Vec<Operation> {
                     .optional("source", non_empty("where the signup came from")),
             ),
         ),
+        trigger(
+            "niftyimages.image.opens_increased",
+            "image.opens_increased",
+            "A NiftyImages image's open counter rose since the stats poller last read it",
+            Inputs::event_data()
+                .required("imageUrl", non_empty("the image's NiftyImages URL"))
+                .optional("name", non_empty("the image's name"))
+                .optional(
+                    "imageType",
+                    non_empty("Personalized Image, Countdown Timer…"),
+                )
+                .required("opens", count("opens now"))
+                .required("previousOpens", count("opens at the last poll"))
+                .required("increase", count("opens since the last poll")),
+        ),
     ]
+}
+
+/// A count as the door checks it: a whole number, zero or more.
+fn count(description: &str) -> serde_json::Value {
+    serde_json::json!({"type": "integer", "minimum": 0, "description": description})
 }

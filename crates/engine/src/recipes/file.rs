@@ -14,7 +14,7 @@ use toml::Spanned;
 use super::actions::{self, Action};
 use super::template::{Compiled, Input};
 use super::{RunError, describe, gather};
-use crate::events::{self, DataField, EVENT_TYPES, Event, FieldKind};
+use crate::events::{self, DataField, Event, FieldKind, all_event_types};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,18 +157,18 @@ pub(super) fn parse(
         problems.push(format!(
             "{}: trigger.events names no event type; known: {}",
             at(file.trigger.events.span().start),
-            EVENT_TYPES.join(", ")
+            all_event_types().join(", ")
         ));
     }
     for kind in file.trigger.events.get_ref() {
-        if EVENT_TYPES.contains(&kind.get_ref().as_str()) {
+        if all_event_types().contains(&kind.get_ref().as_str()) {
             kinds.push(kind.get_ref().clone());
         } else {
             problems.push(format!(
                 "{}: unknown event type {:?}; known: {}",
                 at(kind.span().start),
                 kind.get_ref(),
-                EVENT_TYPES.join(", ")
+                all_event_types().join(", ")
             ));
         }
     }
@@ -415,6 +415,11 @@ fn samples(kind: &str) -> Vec<(String, String, TemplateValue)> {
         (_, FieldKind::Bool) => json!(true),
         (_, FieldKind::Tags) => json!(["sample-tag"]),
         (_, FieldKind::Map) => json!({"sample_field": "sample value"}),
+        ("customFields", FieldKind::List) => {
+            json!([{"id": "sample-field", "value": "sample value"}])
+        }
+        (_, FieldKind::List) => json!([]),
+        (_, FieldKind::Number) => json!(3),
     };
     let data = |take: &dyn Fn(&DataField) -> bool| -> Value {
         Value::Object(

@@ -111,6 +111,7 @@ impl Service {
                 store: pipeline.store.clone(),
                 keys,
                 allow_unsigned: false,
+                ghl: server::GhlHooks::default(),
             })),
         });
         tokio::spawn(server::serve(listener, router, stop.clone()));

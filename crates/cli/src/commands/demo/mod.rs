@@ -78,6 +78,7 @@ pub async fn run(json_output: bool, args: DemoArgs) -> anyhow::Result<()> {
             store: pipeline.store.clone(),
             keys: vec![key.clone()],
             allow_unsigned: false,
+            ghl: server::GhlHooks::default(),
         })),
     });
     let serving = tokio::spawn(server::serve(listener, router, stop.clone()));

@@ -19,6 +19,14 @@ const HTTP_TIMEOUT_SECS: u64 = 30;
 /// Twice the request timeout: a refresh lease outlives the token call it covers.
 const MIN_LEASE_SECS: u64 = 2 * HTTP_TIMEOUT_SECS;
 
+mod ghl_webhooks;
+mod niftyimages;
+
+pub use ghl_webhooks::GhlWebhookSettings;
+pub use niftyimages::{
+    DataSourceSettings, ImageSettings, NiftyImagesSettings, StoreSettings, TimerSettings,
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {reason}")]
@@ -44,6 +52,8 @@ pub struct Config {
     pub notifications: NotificationSettings,
     pub hooks: HookSettings,
     pub recipes: RecipeSettings,
+    pub ghl_webhooks: GhlWebhookSettings,
+    pub niftyimages: NiftyImagesSettings,
 }
 
 /// Where the user's recipes are.
@@ -76,6 +86,8 @@ impl fmt::Debug for Config {
             notifications,
             hooks,
             recipes,
+            ghl_webhooks,
+            niftyimages,
         } = self;
         f.debug_struct("Config")
             .field("database_url", &store::redact_url(database_url))
@@ -87,6 +99,8 @@ impl fmt::Debug for Config {
             .field("notifications", notifications)
             .field("hooks", hooks)
             .field("recipes", recipes)
+            .field("ghl_webhooks", ghl_webhooks)
+            .field("niftyimages", niftyimages)
             .finish()
     }
 }
@@ -266,6 +280,8 @@ impl Default for Config {
             notifications: NotificationSettings::default(),
             hooks: HookSettings::default(),
             recipes: RecipeSettings::default(),
+            ghl_webhooks: GhlWebhookSettings::default(),
+            niftyimages: NiftyImagesSettings::default(),
         }
     }
 }
@@ -316,7 +332,11 @@ impl RefreshSettings {
 }
 
 /// The `NIFTY_GHL_*` variables and the setting each overrides.
-pub const ENVIRONMENT: [(&str, &str); 13] = [
+pub const ENVIRONMENT: [(&str, &str); 14] = [
+    (
+        "NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY",
+        "niftyimages.account_key",
+    ),
     ("NIFTY_GHL_DATABASE_URL", "database_url"),
     ("NIFTY_GHL_MASTER_KEY_FILE", "master_key_file"),
     ("NIFTY_GHL_GHL_BASE_URL", "ghl.base_url"),
@@ -388,6 +408,7 @@ impl Config {
                     config.notifications.webhook_secret = Some(value)
                 }
                 "NIFTY_GHL_RECIPES_DIR" => config.recipes.dir = PathBuf::from(value),
+                "NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY" => config.niftyimages.account_key = Some(value),
                 "NIFTY_GHL_HOOK_SECRETS" => {
                     config.hooks.secrets = value
                         .split(',')
@@ -468,6 +489,18 @@ impl Config {
                 "must be at least refresh.early_secs".into(),
             ));
         }
+        self.ghl_webhooks
+            .verifier()
+            .map_err(|reason| invalid("ghl_webhooks", reason))?;
+        if self.ghl_webhooks.max_age_secs == 0 {
+            return Err(invalid(
+                "ghl_webhooks.max_age_secs",
+                "must be above 0 (GHL suggests 300)".into(),
+            ));
+        }
+        self.niftyimages
+            .validate()
+            .map_err(|(name, reason)| invalid(&name, reason))?;
         Ok(())
     }
 

@@ -1,0 +1,253 @@
+//! GHL's webhooks as events: the event types GHL documents, what each one's body holds (what
+//! recipes may read), and the step from a verified webhook body to an [`Event`].
+//!
+//! An event keeps GHL's own type name (`ContactCreate`), so a recipe names the webhook as GHL's
+//! documentation does; NiftyImages-side types are dotted and lower case (`contact.created`),
+//! so the two never clash. Its id is `ghl:<webhookId>`: a redelivered webhook is the same
+//! event and is stored once.
+
+use serde_json::{Map, Value};
+
+use crate::events::{DataField, Event, EventProblem, FieldKind};
+
+/// GHL's INSTALL and UNINSTALL events (the `type` of AppInstall and AppUninstall).
+pub const INSTALL: &str = "INSTALL";
+pub const UNINSTALL: &str = "UNINSTALL";
+
+/// The GHL event types recipes can start from: every webhook GHL documents by name for the
+/// objects a contact sync touches, and the app's install and uninstall.
+pub const GHL_EVENT_TYPES: &[&str] = &[
+    "ContactCreate",
+    "ContactUpdate",
+    "ContactDelete",
+    "ContactTagUpdate",
+    "ContactDndUpdate",
+    "NoteCreate",
+    "NoteUpdate",
+    "NoteDelete",
+    "TaskCreate",
+    "TaskComplete",
+    "TaskDelete",
+    "AppointmentCreate",
+    "AppointmentUpdate",
+    "AppointmentDelete",
+    INSTALL,
+    UNINSTALL,
+];
+
+/// Whether `kind` is a GHL event type (as opposed to a NiftyImages-side one).
+pub fn is_ghl_type(kind: &str) -> bool {
+    GHL_EVENT_TYPES.contains(&kind)
+}
+
+const fn field(name: &'static str, kind: FieldKind, required: bool) -> DataField {
+    DataField {
+        name,
+        kind,
+        required,
+    }
+}
+
+/// What the body of each GHL event type holds, per GHL's webhook documentation. Only `id`
+/// (and `locationId` where GHL always sends it) is required: GHL is known to leave documented
+/// fields out (TaskCreate has no contactId), so recipes read the rest with care and jobs
+/// re-read what they need from the API.
+pub fn data_fields(kind: &str) -> &'static [DataField] {
+    use FieldKind::*;
+    const CONTACT: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("email", Email, false),
+        field("phone", Text, false),
+        field("name", Text, false),
+        field("firstName", Text, false),
+        field("lastName", Text, false),
+        field("companyName", Text, false),
+        field("address1", Text, false),
+        field("city", Text, false),
+        field("state", Text, false),
+        field("postalCode", Text, false),
+        field("country", Text, false),
+        field("website", Text, false),
+        field("source", Text, false),
+        field("dateAdded", DateTime, false),
+        field("dateOfBirth", Text, false),
+        field("assignedTo", Text, false),
+        field("dnd", Bool, false),
+        field("tags", Tags, false),
+        field("customFields", List, false),
+        field("attachments", List, false),
+    ];
+    const CONTACT_DND: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("email", Email, false),
+        field("phone", Text, false),
+        field("name", Text, false),
+        field("firstName", Text, false),
+        field("lastName", Text, false),
+        field("dnd", Bool, false),
+        field("dndSettings", Map, false),
+        field("tags", Tags, false),
+        field("customFields", List, false),
+    ];
+    const NOTE: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("contactId", Text, false),
+        field("body", Text, false),
+        field("dateAdded", DateTime, false),
+    ];
+    const TASK: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("contactId", Text, false),
+        field("title", Text, false),
+        field("body", Text, false),
+        field("assignedTo", Text, false),
+        field("dueDate", DateTime, false),
+        field("completed", Bool, false),
+        field("dateAdded", DateTime, false),
+    ];
+    const APPOINTMENT: &[DataField] = &[
+        field("locationId", Text, true),
+        field("appointment", Map, true),
+    ];
+    const INSTALLED: &[DataField] = &[
+        field("appId", Text, true),
+        field("companyId", Text, false),
+        field("locationId", Text, false),
+        field("userId", Text, false),
+        field("planId", Text, false),
+        field("companyName", Text, false),
+    ];
+    match kind {
+        "ContactCreate" | "ContactUpdate" | "ContactDelete" | "ContactTagUpdate" => CONTACT,
+        "ContactDndUpdate" => CONTACT_DND,
+        "NoteCreate" | "NoteUpdate" | "NoteDelete" => NOTE,
+        "TaskCreate" | "TaskComplete" | "TaskDelete" => TASK,
+        "AppointmentCreate" | "AppointmentUpdate" | "AppointmentDelete" => APPOINTMENT,
+        INSTALL | UNINSTALL => INSTALLED,
+        _ => &[],
+    }
+}
+
+fn problem(pointer: &str, message: impl Into<String>) -> EventProblem {
+    EventProblem {
+        pointer: pointer.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// A webhook body (already verified) as an event. `type`, `timestamp` and `webhookId` are
+/// GHL's envelope; the whole body stays the event's `data`, so recipes see what GHL sent.
+/// A type GHL has but no recipe can start from (OpportunityCreate…) is still an event: it is
+/// stored, and nothing runs for it.
+pub fn from_webhook(body: &Value) -> Result<Event, EventProblem> {
+    let object = body
+        .as_object()
+        .ok_or_else(|| problem("", "a GHL webhook body is a JSON object"))?;
+    let text = |key: &str| {
+        object
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let kind = text("type").ok_or_else(|| problem("/type", "is required"))?;
+    if !kind.chars().all(|c| c.is_ascii_alphanumeric()) || kind.len() > 64 {
+        return Err(problem("/type", "is not a GHL event type"));
+    }
+    let webhook_id = text("webhookId").ok_or_else(|| {
+        problem(
+            "/webhookId",
+            "is required: GHL gives every webhook one, and it is what makes a redelivery the same event",
+        )
+    })?;
+    let timestamp = text("timestamp").ok_or_else(|| problem("/timestamp", "is required"))?;
+    let occurred = chrono::DateTime::parse_from_rfc3339(timestamp)
+        .map_err(|_| problem("/timestamp", "is not an ISO-8601 date-time"))?;
+    let location_id = match text("locationId") {
+        Some(id) if ghl::validate_location_id(id).is_ok() => Some(id.to_owned()),
+        Some(_) => return Err(problem("/locationId", "is not a GHL location id")),
+        None => None,
+    };
+    for required in data_fields(kind).iter().filter(|f| f.required) {
+        if object.get(required.name).is_none_or(Value::is_null) {
+            return Err(problem(
+                &format!("/{}", required.name),
+                format!("is required in a {kind} webhook"),
+            ));
+        }
+    }
+    let mut data: Map<String, Value> = object.clone();
+    for envelope in ["type", "timestamp", "webhookId"] {
+        data.remove(envelope);
+    }
+    Ok(Event {
+        id: format!("ghl:{webhook_id}"),
+        kind: kind.to_owned(),
+        occurred_at: Some(
+            occurred
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ),
+        location_id,
+        data: Value::Object(data),
+    })
+}
+
+/// How far the webhook's `timestamp` is from `now`, in whole seconds (for the replay window).
+pub fn age_secs(event: &Event, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let at = chrono::DateTime::parse_from_rfc3339(event.occurred_at.as_deref()?).ok()?;
+    Some((now - at.with_timezone(&chrono::Utc)).num_seconds())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_webhook_becomes_an_event_keyed_by_its_webhook_id() {
+        let body = json!({
+            "type": "ContactUpdate", "timestamp": "2026-11-27T10:00:00.123Z",
+            "webhookId": "w-1", "locationId": "Loc00000000000000001",
+            "id": "c1", "email": "ann@example.com", "customFields": [{"id": "f1", "value": "x"}]
+        });
+        let event = from_webhook(&body).unwrap();
+        assert_eq!(event.id, "ghl:w-1");
+        assert_eq!(event.kind, "ContactUpdate");
+        assert_eq!(event.location_id.as_deref(), Some("Loc00000000000000001"));
+        assert_eq!(
+            event.occurred_at.as_deref(),
+            Some("2026-11-27T10:00:00.123Z")
+        );
+        assert_eq!(event.data["email"], "ann@example.com");
+        assert!(event.data.get("webhookId").is_none() && event.data.get("type").is_none());
+    }
+
+    #[test]
+    fn a_webhook_without_its_envelope_or_required_fields_is_refused() {
+        let base = json!({"type": "ContactCreate", "timestamp": "2026-11-27T10:00:00Z",
+            "webhookId": "w", "locationId": "Loc00000000000000001", "id": "c1"});
+        assert!(from_webhook(&base).is_ok());
+        for (remove, pointer) in [
+            ("webhookId", "/webhookId"),
+            ("timestamp", "/timestamp"),
+            ("type", "/type"),
+            ("id", "/id"),
+        ] {
+            let mut body = base.clone();
+            body.as_object_mut().unwrap().remove(remove);
+            assert_eq!(from_webhook(&body).unwrap_err().pointer, pointer);
+        }
+        let mut body = base.clone();
+        body["timestamp"] = json!("yesterday");
+        assert_eq!(from_webhook(&body).unwrap_err().pointer, "/timestamp");
+        // An agency-level install names no location.
+        let install = json!({"type": "INSTALL", "timestamp": "2026-11-27T10:00:00Z",
+            "webhookId": "w2", "appId": "app", "companyId": "co"});
+        assert_eq!(from_webhook(&install).unwrap().location_id, None);
+    }
+}

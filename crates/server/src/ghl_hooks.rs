@@ -1,0 +1,174 @@
+//! `POST /hooks/ghl`: GHL's webhooks. The signature is checked over the raw body (Ed25519
+//! `x-ghl-signature`, or the legacy RSA `x-wh-signature`), the `timestamp` must be within the
+//! replay window, and `webhookId` makes a redelivery the same event.
+//!
+//! GHL redelivers a webhook only after a 429 (any other status, 5xx included, is final), so
+//! whenever an event cannot be made durable the answer is 429, never 5xx. INSTALL and UNINSTALL
+//! create and remove the location's connection before they are acknowledged.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use engine::ghl_events::{self, INSTALL, UNINSTALL};
+use engine::ingest::IngestError;
+use engine::metrics::Metrics;
+use ghl::webhook_signature::WebhookVerifier;
+use serde_json::json;
+
+use crate::AppState;
+use crate::hooks::MAX_BODY;
+
+/// What the GHL door checks webhooks with.
+#[derive(Debug, Clone)]
+pub struct GhlHooks {
+    pub verifier: WebhookVerifier,
+    /// Development only: take webhooks whose signature is missing or wrong.
+    pub allow_unsigned: bool,
+    /// The replay window around a webhook's `timestamp`.
+    pub max_age: Duration,
+}
+
+impl Default for GhlHooks {
+    /// GHL's published keys, signatures required, GHL's suggested five minutes.
+    fn default() -> Self {
+        Self {
+            verifier: WebhookVerifier::default(),
+            allow_unsigned: false,
+            max_age: Duration::from_secs(300),
+        }
+    }
+}
+
+impl GhlHooks {
+    pub fn from_settings(settings: &engine::config::GhlWebhookSettings) -> Result<Self, String> {
+        Ok(Self {
+            verifier: settings.verifier()?,
+            allow_unsigned: settings.allow_unsigned,
+            max_age: Duration::from_secs(settings.max_age_secs),
+        })
+    }
+}
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+/// Asks GHL to deliver the webhook again later: the only answer it retries on.
+fn again(reason: &str) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [("retry-after", "60")],
+        Json(json!({"error": reason})),
+    )
+        .into_response()
+}
+
+pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(door) = state.events.clone() else {
+        return again("this server takes no events right now");
+    };
+    let refuse = |status: StatusCode, body: serde_json::Value| {
+        Metrics::add(&door.metrics.events_refused, 1);
+        answer(status, body)
+    };
+    if body.len() > MAX_BODY {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"error": format!("the body is over {} KiB", MAX_BODY / 1024)}),
+        );
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let checked =
+        door.ghl
+            .verifier
+            .verify(header("x-ghl-signature"), header("x-wh-signature"), &body);
+    if let Err(error) = &checked {
+        if !door.ghl.allow_unsigned {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": format!("{error}; nothing was stored")}),
+            );
+        }
+        tracing::warn!(%error, "a GHL webhook without a valid signature was let in (ghl_webhooks.allow_unsigned)");
+    }
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                json!({"error": format!("the body is not JSON: {error}")}),
+            );
+        }
+    };
+    let event = match ghl_events::from_webhook(&value) {
+        Ok(event) => event,
+        Err(problem) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": problem.to_string(), "pointer": problem.pointer, "message": problem.message}),
+            );
+        }
+    };
+    let window = door.ghl.max_age.as_secs() as i64;
+    match ghl_events::age_secs(&event, chrono::Utc::now()) {
+        Some(age) if age.abs() <= window => {}
+        _ => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                json!({"error": format!(
+                    "the webhook's timestamp {} is more than {window} s from now: a replay, or this server's clock is wrong; nothing was stored",
+                    event.occurred_at.as_deref().unwrap_or("?")
+                )}),
+            );
+        }
+    }
+    // Install and uninstall act first: if that fails, GHL is asked to come back, and the
+    // event is stored only once its effect is in place.
+    if event.kind == INSTALL || event.kind == UNINSTALL {
+        let outcome = if event.kind == INSTALL {
+            state.connections.install(&event.data).await
+        } else {
+            state.connections.uninstall(&event.data).await
+        };
+        if let Err(error) = outcome {
+            tracing::warn!(%error, kind = %event.kind, "could not apply a GHL install change; GHL will deliver it again");
+            return again(&format!("{} could not be applied yet: {error}", event.kind));
+        }
+    }
+    if event.location_id.is_none() {
+        if event.kind == INSTALL || event.kind == UNINSTALL {
+            // An agency-level install or uninstall: its effect is in place, and with no
+            // location there is no queue or recipe for it.
+            tracing::info!(kind = %event.kind, id = %event.id, "agency-level GHL app event applied");
+            return answer(StatusCode::OK, json!({"accepted": 1, "duplicates": 0}));
+        }
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"error": "/locationId: is required", "pointer": "/locationId"}),
+        );
+    }
+    let submitted = door.ingestor.submit(vec![event], "ghl").await;
+    match submitted {
+        Ok(receipt) => answer(
+            StatusCode::OK,
+            json!({"accepted": receipt.accepted(), "duplicates": receipt.duplicates()}),
+        ),
+        Err(IngestError::Recipe { event_id, error }) => {
+            // A recipe that cannot map a GHL event is a recipe to fix; GHL cannot send it
+            // differently, so it is told the event arrived and the run log says why nothing ran.
+            tracing::error!(%event_id, %error, "a recipe cannot map this GHL webhook; fix the recipe and reconcile");
+            refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": format!("event {event_id}: {error}"), "recipe": error.recipe, "step": error.step}),
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "a GHL webhook could not be stored; GHL is asked to send it again");
+            again("the webhook could not be stored; nothing was accepted")
+        }
+    }
+}
