@@ -32,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use settings::{Faults, RateLimitSettings, Settings, WebhookSettings};
 pub use state::LocationInfo;
+pub use webhooks::LEGACY_RSA_PUBLIC_KEY;
 
 use auth::{App, Tokens};
 use state::SandboxState;

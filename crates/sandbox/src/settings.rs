@@ -90,6 +90,9 @@ pub struct WebhookSettings {
     pub timeout_ms: u64,
     /// Live GHL leaves `contactId` and `body` out of TaskCreate (highlevel-api-docs#332).
     pub task_create_omits_contact: bool,
+    /// Sign with the legacy RSA `x-wh-signature` instead of Ed25519 (as GHL did before
+    /// 2026-07-01), with the sandbox's own RSA key.
+    pub legacy_signature: bool,
 }
 
 impl Default for WebhookSettings {
@@ -99,6 +102,7 @@ impl Default for WebhookSettings {
             max_retries: 6,
             timeout_ms: 10_000,
             task_create_omits_contact: true,
+            legacy_signature: false,
         }
     }
 }

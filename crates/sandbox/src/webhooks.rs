@@ -26,9 +26,17 @@ const ED25519_SPKI_PREFIX: [u8; 12] = [
 /// Keeps at most this many deliveries for inspection.
 const MAX_DELIVERIES: usize = 10_000;
 
-/// The sandbox's webhook signing key.
+/// The sandbox's own RSA key for the legacy `x-wh-signature` (PKCS #1 DER, base64). A throwaway
+/// made for the sandbox, never GHL's: tests configure its public half.
+const LEGACY_RSA_KEY: &str = include_str!("legacy_rsa_key.der.b64");
+
+/// The public half of [`LEGACY_RSA_KEY`] (base64 DER SubjectPublicKeyInfo).
+pub const LEGACY_RSA_PUBLIC_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsJFQfaOjzZUQEQjQGZscSNBuP9Ee2D8jEKUmiU7zt+RPILWLqbMJPj9S88YzFxGqPVJFPOWQYXM195L5FRynsX2ltdY96GB7/w3e8hgHzUL9XpnqhbtzXqMO6N4nyFR04RfqBf6U89sJtz96e5iLELhjHdTm8d04MNzfIw5eiIsV2Ndw4e+oUymzEuIrrbA1skFPWvtpUiGL5qk9kEVkbEZ64n4PI2JD989wYnOqxtLCXoRIr4HpeQpkH0477HrAIZdE+X7+j9MlsmEpI13y2OsZlOgH8wJ31RZMrBnhWBa2Yyo8cQCuu6K8jDsHdUDAE55EeUMGjG1q59MsPKPUTQIDAQAB";
+
+/// The sandbox's webhook signing keys.
 pub struct Signer {
     key_pair: Ed25519KeyPair,
+    legacy: ring::signature::RsaKeyPair,
 }
 
 impl std::fmt::Debug for Signer {
@@ -43,7 +51,12 @@ impl Signer {
     pub fn from_seed(seed: [u8; 32]) -> Self {
         let key_pair =
             Ed25519KeyPair::from_seed_unchecked(&seed).expect("any 32 bytes make an Ed25519 seed");
-        Self { key_pair }
+        let der = STANDARD
+            .decode(LEGACY_RSA_KEY.trim())
+            .expect("the sandbox's RSA key is base64");
+        let legacy =
+            ring::signature::RsaKeyPair::from_der(&der).expect("the sandbox's RSA key parses");
+        Self { key_pair, legacy }
     }
 
     /// Base64 of the DER SubjectPublicKeyInfo: the body of the PEM GHL publishes, in the same
@@ -57,6 +70,20 @@ impl Signer {
     /// Base64 of the 64-byte signature over `body`, for `x-ghl-signature`.
     pub fn sign(&self, body: &[u8]) -> String {
         STANDARD.encode(self.key_pair.sign(body).as_ref())
+    }
+
+    /// Base64 of the RSA-SHA256 (PKCS #1 v1.5) signature over `body`, for `x-wh-signature`.
+    pub fn sign_legacy(&self, body: &[u8]) -> String {
+        let mut signature = vec![0; self.legacy.public().modulus_len()];
+        self.legacy
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                body,
+                &mut signature,
+            )
+            .expect("signing with the sandbox's RSA key");
+        STANDARD.encode(signature)
     }
 }
 
@@ -200,6 +227,9 @@ impl Webhooks {
                 }
                 let raw = serde_json::to_vec(&body).expect("a JSON value serialises");
                 let signature = self.signer.sign(&raw);
+                let legacy_signature = settings
+                    .legacy_signature
+                    .then(|| self.signer.sign_legacy(&raw));
                 let webhook_id = body["webhookId"].as_str().unwrap_or_default().to_owned();
                 {
                     let mut deliveries = self.deliveries.lock();
@@ -224,6 +254,7 @@ impl Webhooks {
                     webhook_id,
                     raw,
                     signature,
+                    legacy_signature,
                     settings: settings.clone(),
                 };
                 let stop = self.stop.clone();
@@ -245,6 +276,7 @@ struct DeliveryJob {
     webhook_id: String,
     raw: Vec<u8>,
     signature: String,
+    legacy_signature: Option<String>,
     settings: WebhookSettings,
 }
 
@@ -252,11 +284,16 @@ impl DeliveryJob {
     async fn run(self) {
         let mut attempt = 0u32;
         loop {
-            let result = self
+            let mut request = self
                 .http
                 .post(&self.url)
-                .header("content-type", "application/json")
-                .header("x-ghl-signature", &self.signature)
+                .header("content-type", "application/json");
+            // GHL sent one header or the other: Ed25519 now, RSA before 2026-07-01.
+            request = match &self.legacy_signature {
+                Some(legacy) => request.header("x-wh-signature", legacy),
+                None => request.header("x-ghl-signature", &self.signature),
+            };
+            let result = request
                 .timeout(Duration::from_millis(self.settings.timeout_ms))
                 .body(self.raw.clone())
                 .send()

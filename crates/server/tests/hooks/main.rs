@@ -15,12 +15,14 @@ use tokio_util::sync::CancellationToken;
 
 mod bad_input;
 mod delivery;
+mod ghl_webhooks;
 mod recipes;
 mod schemas;
 
 /// A service with its pipeline, connected to one sandbox location.
 pub struct Service {
     pub url: String,
+    pub connections: Arc<Connections>,
     pub sandbox: RunningSandbox,
     pub location: String,
     pub secrets: Vec<String>,
@@ -103,7 +105,7 @@ impl Service {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let stop = CancellationToken::new();
         let router = server::router(server::AppState {
-            connections,
+            connections: Arc::clone(&connections),
             connected: None,
             events: Some(Arc::new(server::EventDoor {
                 ingestor: pipeline.ingestor.clone(),
@@ -111,13 +113,21 @@ impl Service {
                 store: pipeline.store.clone(),
                 keys,
                 allow_unsigned: false,
-                ghl: server::GhlHooks::default(),
+                ghl: server::GhlHooks {
+                    verifier: ghl::webhook_signature::WebhookVerifier::new(
+                        &[sandbox.webhook_public_key(), &test_ghl_key_base64()],
+                        Some(sandbox::LEGACY_RSA_PUBLIC_KEY),
+                    )
+                    .unwrap(),
+                    ..server::GhlHooks::default()
+                },
             })),
         });
         tokio::spawn(server::serve(listener, router, stop.clone()));
         ghl::install_crypto_provider();
         Self {
             url,
+            connections,
             sandbox,
             location,
             secrets,
@@ -126,6 +136,10 @@ impl Service {
             stop,
             _dir: dir,
         }
+    }
+
+    pub fn pipeline_connections(&self) -> Arc<Connections> {
+        Arc::clone(&self.connections)
     }
 
     pub fn store(&self) -> &Arc<dyn store::Store> {
@@ -210,6 +224,22 @@ impl Service {
             pipeline.shutdown().await;
         }
     }
+}
+
+/// A key the tests sign GHL webhooks of their own with (the door trusts it beside the
+/// sandbox's), so that they can forge, replay and age bodies at will.
+pub fn test_ghl_key() -> ring::signature::Ed25519KeyPair {
+    ring::signature::Ed25519KeyPair::from_seed_unchecked(&[42; 32]).unwrap()
+}
+
+pub fn test_ghl_key_base64() -> String {
+    use base64::Engine;
+    use ring::signature::KeyPair;
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(test_ghl_key().public_key().as_ref());
+    base64::engine::general_purpose::STANDARD.encode(der)
 }
 
 pub fn contact(id: &str, contact_id: &str, email: &str, name: &str) -> Value {

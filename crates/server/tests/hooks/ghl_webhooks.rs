@@ -1,0 +1,321 @@
+//! `POST /hooks/ghl`: what GHL's webhooks get. Signed by the sandbox (Ed25519, or the legacy
+//! RSA header) they are stored once; forged, tampered, unsigned, stale and replayed ones
+//! change nothing; a store that cannot take the event answers 429, the only status GHL
+//! retries on; UNINSTALL removes the location's connection.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use crate::{Service, test_ghl_key};
+
+fn webhook(kind: &str, webhook_id: &str, location: &str, age_secs: i64) -> Value {
+    let at = chrono::Utc::now() - chrono::Duration::seconds(age_secs);
+    json!({
+        "type": kind,
+        "webhookId": webhook_id,
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "locationId": location,
+        "id": "contact00000000000001",
+        "email": "ann@example.com",
+        "firstName": "Ann",
+    })
+}
+
+fn sign(body: &[u8]) -> String {
+    STANDARD.encode(test_ghl_key().sign(body).as_ref())
+}
+
+impl Service {
+    async fn ghl_hook(&self, body: &[u8], signature: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/hooks/ghl", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-ghl-signature", signature);
+        }
+        self.send(request).await
+    }
+
+    async fn accepted_events(&self) -> i64 {
+        self.stored().await.0
+    }
+
+    /// Points the sandbox's webhooks at this service.
+    async fn subscribe_to_sandbox(&self) {
+        let response = self
+            .http
+            .post(format!("{}/_sandbox/webhooks", self.sandbox.url()))
+            .json(&json!({"url": format!("{}/hooks/ghl", self.url)}))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// Waits until the sandbox has delivered `count` webhooks, and returns them.
+    async fn deliveries(&self, count: usize) -> Vec<Value> {
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            let state: Value = self
+                .http
+                .get(format!("{}/_sandbox/webhooks", self.sandbox.url()))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let done: Vec<Value> = state["deliveries"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| d["state"] != "pending")
+                .collect();
+            if done.len() >= count {
+                return done;
+            }
+            assert!(Instant::now() < until, "webhooks not delivered: {state}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    async fn create_ghl_contact(&self, email: &str) {
+        let response = self
+            .http
+            .post(format!("{}/contacts/", self.sandbox.url()))
+            .bearer_auth(self.sandbox.pit(0))
+            .header("Version", "2021-07-28")
+            .json(&json!({"locationId": self.location, "email": email, "firstName": "Bo"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            201,
+            "{:?}",
+            response.text().await
+        );
+    }
+}
+
+#[tokio::test]
+async fn sandbox_webhooks_are_verified_and_stored() {
+    let service = Service::start(1).await;
+    service.subscribe_to_sandbox().await;
+    service.create_ghl_contact("bo@example.com").await;
+    let deliveries = service.deliveries(1).await;
+    assert_eq!(deliveries[0]["event_type"], "ContactCreate");
+    assert_eq!(deliveries[0]["state"], "delivered", "{}", deliveries[0]);
+    assert_eq!(deliveries[0]["attempts"][0]["status"], 200);
+    assert_eq!(service.accepted_events().await, 1);
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn legacy_rsa_signed_webhooks_are_accepted() {
+    let service = Service::start(1).await;
+    let response = service
+        .http
+        .patch(format!("{}/_sandbox/settings", service.sandbox.url()))
+        .json(&json!({"webhooks": {"legacy_signature": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{:?}",
+        response.text().await
+    );
+    service.subscribe_to_sandbox().await;
+    service.create_ghl_contact("cy@example.com").await;
+    let deliveries = service.deliveries(1).await;
+    assert_eq!(deliveries[0]["state"], "delivered", "{}", deliveries[0]);
+    assert_eq!(service.accepted_events().await, 1);
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_redelivered_webhook_is_stored_once() {
+    let service = Service::start(1).await;
+    let body = serde_json::to_vec(&webhook("ContactUpdate", "w-1", &service.location, 0)).unwrap();
+    let signature = sign(&body);
+    let (status, answer) = service.ghl_hook(&body, Some(&signature)).await;
+    assert_eq!(
+        (status, answer["accepted"].clone()),
+        (200, json!(1)),
+        "{answer}"
+    );
+    let (status, answer) = service.ghl_hook(&body, Some(&signature)).await;
+    assert_eq!(
+        (status, answer["duplicates"].clone()),
+        (200, json!(1)),
+        "{answer}"
+    );
+    assert_eq!(service.accepted_events().await, 1);
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn forged_tampered_unsigned_and_stale_webhooks_change_nothing() {
+    let service = Service::start(1).await;
+    let location = service.location.clone();
+    let body = serde_json::to_vec(&webhook("ContactUpdate", "w-2", &location, 0)).unwrap();
+
+    let forger = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[9; 32]).unwrap();
+    let forged = STANDARD.encode(forger.sign(&body).as_ref());
+    let (status, answer) = service.ghl_hook(&body, Some(&forged)).await;
+    assert_eq!(status, 401, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("x-ghl-signature does not match")
+    );
+
+    let mut tampered = webhook("ContactUpdate", "w-2", &location, 0);
+    tampered["email"] = json!("mallory@example.com");
+    let (status, _) = service
+        .ghl_hook(&serde_json::to_vec(&tampered).unwrap(), Some(&sign(&body)))
+        .await;
+    assert_eq!(status, 401);
+
+    let (status, answer) = service.ghl_hook(&body, None).await;
+    assert_eq!(status, 401);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("no x-ghl-signature")
+    );
+
+    let (status, answer) = service.ghl_hook(&body, Some("%%%")).await;
+    assert_eq!(status, 401, "{answer}");
+
+    // Ten minutes old, properly signed: a replay.
+    let stale = serde_json::to_vec(&webhook("ContactUpdate", "w-3", &location, 600)).unwrap();
+    let (status, answer) = service.ghl_hook(&stale, Some(&sign(&stale))).await;
+    assert_eq!(status, 401);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("more than 300 s from now"),
+        "{answer}"
+    );
+
+    // Signed but without its webhookId: refused with the field named.
+    let mut anonymous = webhook("ContactUpdate", "w-4", &location, 0);
+    anonymous.as_object_mut().unwrap().remove("webhookId");
+    let anonymous = serde_json::to_vec(&anonymous).unwrap();
+    let (status, answer) = service.ghl_hook(&anonymous, Some(&sign(&anonymous))).await;
+    assert_eq!(
+        (status, answer["pointer"].clone()),
+        (422, json!("/webhookId"))
+    );
+
+    assert_eq!(service.accepted_events().await, 0);
+    let (events, jobs) = service.stored().await;
+    assert_eq!((events, jobs), (0, 0));
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_webhook_that_cannot_be_stored_gets_429_for_ghl_to_retry() {
+    let service = Service::start(1).await;
+    // A door whose committer is gone: nothing it takes can be made durable.
+    let (ingestor, committer) = engine::ingest::Ingestor::start(
+        std::sync::Arc::clone(service.store()),
+        std::sync::Arc::new(engine::recipes::Recipes::builtin()),
+        None,
+        16,
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+        std::sync::Arc::default(),
+    );
+    committer.abort();
+    let _ = committer.await;
+    let door = server::EventDoor {
+        ingestor,
+        metrics: std::sync::Arc::default(),
+        store: std::sync::Arc::clone(service.store()),
+        keys: Vec::new(),
+        allow_unsigned: false,
+        ghl: server::GhlHooks {
+            verifier: ghl::webhook_signature::WebhookVerifier::new(
+                &[&crate::test_ghl_key_base64()],
+                None,
+            )
+            .unwrap(),
+            ..server::GhlHooks::default()
+        },
+    };
+    let connections = service.pipeline_connections();
+    let router = server::router(server::AppState {
+        connections,
+        connected: None,
+        events: Some(std::sync::Arc::new(door)),
+    });
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = format!("http://{}/hooks/ghl", listener.local_addr().unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(server::serve(listener, router, stop.clone()));
+    let body = serde_json::to_vec(&webhook("ContactUpdate", "w-5", &service.location, 0)).unwrap();
+    let (status, answer) = service
+        .send(
+            service
+                .http
+                .post(url)
+                .header("x-ghl-signature", sign(&body))
+                .body(body),
+        )
+        .await;
+    assert_eq!(status, 429, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was accepted")
+    );
+    stop.cancel();
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn uninstall_removes_the_location_connection() {
+    let service = Service::start(1).await;
+    let connection_id = format!("loc_{}", service.location);
+    let vault = service.store();
+    assert!(vault.connection(&connection_id).await.unwrap().is_some());
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let body = serde_json::to_vec(&json!({
+        "type": "UNINSTALL", "appId": "app", "webhookId": "w-6", "timestamp": at,
+        "locationId": service.location,
+    }))
+    .unwrap();
+    let (status, answer) = service.ghl_hook(&body, Some(&sign(&body))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(vault.connection(&connection_id).await.unwrap().is_none());
+    // Again: nothing left to remove, still fine, and stored once.
+    let (status, answer) = service.ghl_hook(&body, Some(&sign(&body))).await;
+    assert_eq!(
+        (status, answer["duplicates"].clone()),
+        (200, json!(1)),
+        "{answer}"
+    );
+    // An install with no agency connection to mint from waits for OAuth: acknowledged,
+    // and no connection appears from nothing.
+    let install = serde_json::to_vec(&json!({
+        "type": "INSTALL", "appId": "app", "webhookId": "w-7", "timestamp": at,
+        "locationId": service.location, "companyId": "company0000000000001",
+    }))
+    .unwrap();
+    let (status, answer) = service.ghl_hook(&install, Some(&sign(&install))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(vault.connection(&connection_id).await.unwrap().is_none());
+    service.stop().await;
+}
