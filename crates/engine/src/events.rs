@@ -364,7 +364,7 @@ fn check_data(kind: &str, data: &Value, at: &str) -> Result<(), EventProblem> {
                 string(optional, false)?;
             }
             for count in ["opens", "previousOpens", "increase"] {
-                if !field(count).is_some_and(|v| v.as_u64().is_some()) {
+                if field(count).is_none_or(|v| v.as_u64().is_none()) {
                     return Err(problem(
                         format!("{at}/{count}"),
                         "is required: a whole number of opens",
