@@ -11,6 +11,7 @@ mod checker;
 mod clock;
 mod dto;
 mod ids;
+pub mod nifty;
 mod rate_limit;
 mod request_log;
 mod routes;

@@ -1,0 +1,8 @@
+//! The real client against the real NiftyImages sandbox on 127.0.0.1:0. No mocks.
+
+mod editors;
+mod errors;
+mod images;
+mod store;
+mod support;
+mod timer;
