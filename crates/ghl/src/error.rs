@@ -421,6 +421,17 @@ mod tests {
             serde_json::json!({"statusCode": 400, "message": "Contact not found"}),
         );
         assert!(matches!(missing, GhlError::NotFound { .. }), "{missing:?}");
+        for message in [
+            "Tag not found",
+            "Custom field not found",
+            "Recurring task not found",
+        ] {
+            let missing = classify_json(
+                400,
+                serde_json::json!({"statusCode": 400, "message": message}),
+            );
+            assert!(matches!(missing, GhlError::NotFound { .. }), "{missing:?}");
+        }
         let header = classify_json(
             400,
             serde_json::json!({"statusCode": 400, "message": "version header was not found"}),
