@@ -4,7 +4,7 @@
 use http::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::de::lenient_u64;
+use crate::de::{lenient_u64, null_as_default};
 use crate::ids::{validate_location_id, validate_record_id};
 use crate::{GhlClient, GhlError, GhlResponse};
 
@@ -133,7 +133,7 @@ pub struct RecurringTask {
     /// How many tasks the rule has made so far.
     #[serde(default, deserialize_with = "lenient_u64")]
     pub total_occurrence: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub deleted: bool,
     pub assigned_to: Option<String>,
     pub contact_id: Option<String>,

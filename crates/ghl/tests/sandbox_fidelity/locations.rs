@@ -455,6 +455,21 @@ async fn tokens_without_the_location_scopes_are_refused() {
             .any(|f| f["name"] == "Shoe Size")
     );
 
+    // An agency token may read any location of its company, but not list its tags.
+    let agency = h
+        .oauth_grant("locations.readonly", &[("user_type", "Company")])
+        .await;
+    let agency = h.client_with_token(agency.access_token.expose());
+    assert_eq!(agency.get_location(&loc).await.unwrap().id, loc);
+    assert_eq!(
+        agency.get_location(&h.location(1)).await.unwrap().id,
+        h.location(1)
+    );
+    assert!(matches!(
+        agency.location_timezones(&loc).await,
+        Err(GhlError::Unauthorized { .. })
+    ));
+
     // Another location's token: 403.
     let other = h.client(1);
     assert!(matches!(
