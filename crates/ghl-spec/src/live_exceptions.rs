@@ -206,6 +206,26 @@ pub const LIVE_EXCEPTIONS: &[LiveException] = &[
         },
     },
     LiveException {
+        what: "GET /locations/{locationId}/timezones answers {timeZones: [IANA name]}",
+        why: "The spec declares the 200 with no body schema at all, and the facts sheet records no live answer. The sandbox answers this shape and the client reads it (or `timezones`, or a bare array), so a live answer in another shape shows up as a decode error rather than as silence. Unverified against live GHL.",
+        apply: |files| {
+            files.set_response(
+                "locations",
+                "GET",
+                "/locations/{locationId}/timezones",
+                "200",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "timeZones": {"type": "array", "items": {"type": "string"}},
+                        "traceId": {"type": "string"},
+                    },
+                    "required": ["timeZones"],
+                }),
+            );
+        },
+    },
+    LiveException {
         what: "A 400 may carry `meta` (duplicate contact) or an OAuth `error` code",
         why: "The duplicate-contact 400 ({message, meta: {contactId, contactName, matchingField}}) is seen in every integration but not in the spec (facts §2.4); the token endpoint names OAuth errors such as `invalid_grant` in `error`.",
         apply: |files| {

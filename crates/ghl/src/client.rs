@@ -166,13 +166,29 @@ impl GhlClient {
 
 /// The OAuth scope GHL requires for a call, as the spec's `security` blocks declare it.
 /// `segments` may be a real path or the spec's template (`{contactId}`).
+///
+/// Where the spec leaves an operation's scope empty (`bearer: []`: get, update and delete of
+/// one location tag, custom field or custom value), the scope is that of the same resource's
+/// list (reads) or create (writes), since a token that may list or create a resource is the one
+/// GHL lets read or change it. Recurring tasks declare no scope at all; the spec's only task
+/// scope is `locations/tasks.readonly` (task search), so reads ask for it and writes for its
+/// write twin `locations/tasks.write`.
 pub fn required_scope(method: &Method, segments: &[&str]) -> Option<&'static str> {
+    let read = method == Method::GET;
     match segments {
         ["contacts", "search", ..] => Some("contacts.readonly"),
-        ["contacts", ..] if method == Method::GET => Some("contacts.readonly"),
+        ["contacts", ..] if read => Some("contacts.readonly"),
         ["contacts", ..] => Some("contacts.write"),
-        ["locations", _, "customFields"] => Some("locations/customFields.readonly"),
+        ["locations", _] | ["locations", _, "timezones"] if read => Some("locations.readonly"),
+        ["locations", _, "customFields", ..] if read => Some("locations/customFields.readonly"),
+        ["locations", _, "customFields", ..] => Some("locations/customFields.write"),
+        ["locations", _, "customValues", ..] if read => Some("locations/customValues.readonly"),
+        ["locations", _, "customValues", ..] => Some("locations/customValues.write"),
+        ["locations", _, "tags", ..] if read => Some("locations/tags.readonly"),
+        ["locations", _, "tags", ..] => Some("locations/tags.write"),
         ["locations", _, "tasks", "search"] => Some("locations/tasks.readonly"),
+        ["locations", _, "recurring-tasks", ..] if read => Some("locations/tasks.readonly"),
+        ["locations", _, "recurring-tasks", ..] => Some("locations/tasks.write"),
         ["oauth", "locationToken"] => Some("oauth.write"),
         _ => None,
     }

@@ -1,11 +1,12 @@
-//! Custom field definitions of a location (`GET /locations/{id}/customFields`).
+//! Custom field definitions of a location: list, get, create, update, delete
+//! (`/locations/{id}/customFields`).
 
 use http::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::de::null_as_default;
-use crate::ids::validate_location_id;
-use crate::{GhlClient, GhlError, GhlResponse};
+use crate::ids::{validate_location_id, validate_record_id};
+use crate::{GhlClient, GhlError, GhlResponse, Succeded};
 
 /// Which object's custom fields to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,5 +68,160 @@ impl GhlClient {
             .send::<CustomFieldsEnvelope>()
             .await?;
         Ok(response.map(|e| e.custom_fields))
+    }
+}
+
+/// Which object a new custom field belongs to (create and update take no `all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomFieldObject {
+    Contact,
+    Opportunity,
+}
+
+/// One line of a `TEXTBOX_LIST` field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextBoxListOption {
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefill_value: Option<String>,
+}
+
+/// The settings create and update share (`CreateCustomFieldsDTO` and `UpdateCustomFieldsDTO`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomFieldSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    /// File types a `FILE_UPLOAD` field takes, such as `.pdf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_format: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_multiple_file: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_number_of_files: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_box_list_options: Option<Vec<TextBoxListOption>>,
+    /// Where the field is shown among the others (GHL's default is 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<CustomFieldObject>,
+}
+
+/// Body of `POST /locations/{id}/customFields`: GHL requires the name and the data type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateCustomField {
+    pub name: String,
+    /// `TEXT`, `LARGE_TEXT`, `NUMERICAL`, `MONETORY`, `CHECKBOX`, `MULTIPLE_OPTIONS`, `DATE`…
+    pub data_type: String,
+    #[serde(flatten)]
+    pub settings: CustomFieldSettings,
+}
+
+/// Body of `PUT /locations/{id}/customFields/{fieldId}`: the name is required (the data type
+/// cannot change).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateCustomField {
+    pub name: String,
+    #[serde(flatten)]
+    pub settings: CustomFieldSettings,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomFieldEnvelope {
+    custom_field: CustomFieldDefinition,
+}
+
+fn check_name(name: &str) -> Result<(), GhlError> {
+    if name.trim().is_empty() {
+        return Err(GhlError::InvalidInput(
+            "the custom field's name is empty".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl GhlClient {
+    /// `GET /locations/{locationId}/customFields/{id}` (scope
+    /// `locations/customFields.readonly`).
+    pub async fn get_custom_field(
+        &self,
+        location_id: &str,
+        field_id: &str,
+    ) -> Result<GhlResponse<CustomFieldDefinition>, GhlError> {
+        validate_location_id(location_id)?;
+        validate_record_id("custom field id", field_id)?;
+        let response = self
+            .call(
+                Method::GET,
+                &["locations", location_id, "customFields", field_id],
+            )
+            .send::<CustomFieldEnvelope>()
+            .await?;
+        Ok(response.map(|e| e.custom_field))
+    }
+
+    /// `POST /locations/{locationId}/customFields` (scope `locations/customFields.write`).
+    pub async fn create_custom_field(
+        &self,
+        location_id: &str,
+        field: &CreateCustomField,
+    ) -> Result<GhlResponse<CustomFieldDefinition>, GhlError> {
+        validate_location_id(location_id)?;
+        check_name(&field.name)?;
+        if field.data_type.trim().is_empty() {
+            return Err(GhlError::InvalidInput(
+                "the custom field's data type is empty".into(),
+            ));
+        }
+        let response = self
+            .call(Method::POST, &["locations", location_id, "customFields"])
+            .json(field)?
+            .send::<CustomFieldEnvelope>()
+            .await?;
+        Ok(response.map(|e| e.custom_field))
+    }
+
+    /// `PUT /locations/{locationId}/customFields/{id}` (scope `locations/customFields.write`).
+    pub async fn update_custom_field(
+        &self,
+        location_id: &str,
+        field_id: &str,
+        field: &UpdateCustomField,
+    ) -> Result<GhlResponse<CustomFieldDefinition>, GhlError> {
+        validate_location_id(location_id)?;
+        validate_record_id("custom field id", field_id)?;
+        check_name(&field.name)?;
+        let response = self
+            .call(
+                Method::PUT,
+                &["locations", location_id, "customFields", field_id],
+            )
+            .json(field)?
+            .send::<CustomFieldEnvelope>()
+            .await?;
+        Ok(response.map(|e| e.custom_field))
+    }
+
+    /// `DELETE /locations/{locationId}/customFields/{id}` (scope
+    /// `locations/customFields.write`). Contacts lose their values of the field.
+    pub async fn delete_custom_field(
+        &self,
+        location_id: &str,
+        field_id: &str,
+    ) -> Result<GhlResponse<Succeded>, GhlError> {
+        validate_location_id(location_id)?;
+        validate_record_id("custom field id", field_id)?;
+        self.call(
+            Method::DELETE,
+            &["locations", location_id, "customFields", field_id],
+        )
+        .send()
+        .await
     }
 }

@@ -305,17 +305,21 @@ pub(crate) fn classify(
     }
 }
 
-/// The v2 contacts API declares no 404: a missing record is a 400 saying "Contact not found"
-/// (or "Task …", "Note …"), possibly with the id. Other 400s that say "not found" (a missing
+/// The v2 contacts API declares no 404 (nor do the location calls): a missing record is a 400
+/// saying "Contact not found" (or "Task …", "Tag …", "Custom field …"), possibly with the id. Other 400s that say "not found" (a missing
 /// header, an unknown location) are request errors.
 fn names_a_missing_record(messages: &[String]) -> bool {
-    const RECORDS: [&str; 6] = [
+    const RECORDS: [&str; 10] = [
         "contact",
         "task",
         "note",
         "business",
         "appointment",
         "event",
+        "tag",
+        "custom field",
+        "custom value",
+        "recurring task",
     ];
     messages.iter().any(|message| {
         let message = message.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -417,6 +421,17 @@ mod tests {
             serde_json::json!({"statusCode": 400, "message": "Contact not found"}),
         );
         assert!(matches!(missing, GhlError::NotFound { .. }), "{missing:?}");
+        for message in [
+            "Tag not found",
+            "Custom field not found",
+            "Recurring task not found",
+        ] {
+            let missing = classify_json(
+                400,
+                serde_json::json!({"statusCode": 400, "message": message}),
+            );
+            assert!(matches!(missing, GhlError::NotFound { .. }), "{missing:?}");
+        }
         let header = classify_json(
             400,
             serde_json::json!({"statusCode": 400, "message": "version header was not found"}),

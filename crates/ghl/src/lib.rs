@@ -1,9 +1,10 @@
 //! Typed client for the GoHighLevel (LeadConnector) Contacts API v2.
 //!
-//! Every operation of GHL's `apps/contacts.json`, the custom-field and task-search calls of
-//! `apps/locations.json`, and the OAuth token calls of `apps/oauth.json` are methods on
-//! [`GhlClient`]. Each call returns a [`GhlResponse`] carrying the parsed body, the rate-limit
-//! headers and GHL's trace id, or a [`GhlError`] a caller can act on.
+//! Every operation of GHL's `apps/contacts.json`, the contact-related calls of
+//! `apps/locations.json` (the location and its time zones, location tags, custom fields, custom
+//! values, recurring tasks and the task search), and the OAuth token calls of `apps/oauth.json`
+//! are methods on [`GhlClient`]. Each call returns a [`GhlResponse`] carrying the parsed body,
+//! the rate-limit headers and GHL's trace id, or a [`GhlError`] a caller can act on.
 //!
 //! Where live GHL differs from its published spec, the client follows live behaviour; the list of
 //! those differences lives in one place, `crates/ghl-spec/src/live_exceptions.rs`.
@@ -22,10 +23,14 @@ pub mod businesses;
 pub mod campaigns;
 pub mod contacts;
 pub mod custom_fields;
+pub mod custom_values;
 pub mod followers;
+pub mod location_tags;
 pub mod location_tasks;
+pub mod locations;
 pub mod notes;
 pub mod oauth;
+pub mod recurring_tasks;
 pub mod search;
 pub mod tags;
 pub mod tasks;

@@ -12,8 +12,15 @@ use crate::ids::IdGenerator;
 pub const PIT_SCOPES: &[&str] = &[
     "contacts.readonly",
     "contacts.write",
+    "locations.readonly",
     "locations/customFields.readonly",
+    "locations/customFields.write",
+    "locations/customValues.readonly",
+    "locations/customValues.write",
+    "locations/tags.readonly",
+    "locations/tags.write",
     "locations/tasks.readonly",
+    "locations/tasks.write",
 ];
 
 pub const CONTACTS_READ: &str = "contacts.readonly";

@@ -1,9 +1,10 @@
 //! A stateful, local GoHighLevel for tests, the demo and benchmarks.
 //!
-//! It serves the contacts, custom-field, task-search and OAuth endpoints the `ghl` client uses,
-//! with GHL's paths, status codes, response shapes, validation messages, duplicate rules,
-//! token rotation, scopes, rate limits and signed webhooks, plus fault injection and a control
-//! API under `/_sandbox/`. Production code never depends on this crate.
+//! It serves the contacts, location (tags, custom fields and values, recurring tasks, task
+//! search) and OAuth endpoints the `ghl` client uses, with GHL's paths, status codes, response
+//! shapes, validation messages, duplicate rules, token rotation, scopes, rate limits and signed
+//! webhooks, plus fault injection and a control API under `/_sandbox/`. Production code never
+//! depends on this crate.
 
 mod api_error;
 mod auth;

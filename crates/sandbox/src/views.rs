@@ -5,7 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::clock::iso_millis;
-use crate::world::model::{Appointment, Contact, CustomFieldDef, Note, Task};
+use crate::world::model::{
+    Appointment, Contact, CustomFieldDef, LocationTag, LocationValue, Note, RecurringTask, Task,
+};
 
 struct Fields(Map<String, Value>);
 
@@ -324,4 +326,42 @@ pub fn custom_field(f: &CustomFieldDef, location_id: &str) -> Value {
         .text("locationId", Some(location_id))
         .text("model", Some(&f.model))
         .done()
+}
+
+/// `RecurringTaskResponseDTO`: one contact and one assignee, the first of each list.
+pub fn recurring_task(task: &RecurringTask, location_id: &str) -> Value {
+    let mut view = json!({
+        "id": task.id,
+        "title": task.title,
+        "description": task.description.clone().unwrap_or_default(),
+        "locationId": location_id,
+        "createdAt": iso_millis(task.created_at),
+        "updatedAt": iso_millis(task.updated_at),
+        "rruleOptions": task.rrule_options,
+        "totalOccurrence": task.total_occurrence,
+        "deleted": false,
+    });
+    if let Some(owner) = task.owners.first() {
+        view["assignedTo"] = Value::String(owner.clone());
+    }
+    if let Some(contact) = task.contact_ids.first() {
+        view["contactId"] = Value::String(contact.clone());
+    }
+    view
+}
+
+/// `LocationTagsSchema`.
+pub fn location_tag(tag: &LocationTag, location_id: &str) -> Value {
+    json!({"id": tag.id, "name": tag.name, "locationId": location_id})
+}
+
+/// `CustomValueSchema`.
+pub fn custom_value(value: &LocationValue, location_id: &str) -> Value {
+    json!({
+        "id": value.id,
+        "name": value.name,
+        "fieldKey": value.field_key,
+        "value": value.value,
+        "locationId": location_id,
+    })
 }

@@ -1,6 +1,7 @@
 //! The GHL calls the `ghl` client makes, one entry each: every operation of the spec's
-//! `apps/contacts.json`, the custom-field and task-search calls of `apps/locations.json`, and
-//! the OAuth token calls. Paths are the spec's, byte for byte (the tests check them); input
+//! `apps/contacts.json` (32), the contact-related calls of `apps/locations.json` (22: the
+//! location and its time zones, location tags, custom fields, custom values, recurring tasks and
+//! the task search), and the OAuth token calls (2). Paths are the spec's, byte for byte (the tests check them); input
 //! names are the spec's too: path parameters by their placeholder, then query parameters for a
 //! call without a body, body fields for one with a body.
 
@@ -121,6 +122,91 @@ fn event_start_time(inputs: Inputs) -> Inputs {
         "eventStartTime",
         date_time("when the workflow's event starts, ISO-8601 with offset"),
     )
+}
+
+fn location() -> Inputs {
+    Inputs::new().required("locationId", non_empty(LOCATION_ID))
+}
+
+fn location_tag() -> Inputs {
+    location().required("tagId", non_empty("the tag's id"))
+}
+
+/// One custom field, custom value or recurring task: the spec names its path parameter `id`.
+fn location_record(what: &'static str) -> Inputs {
+    location().required("id", non_empty(what))
+}
+
+/// The settings custom field create and update share.
+fn custom_field_settings(inputs: Inputs) -> Inputs {
+    let line = json!({
+        "type": "object",
+        "properties": {
+            "label": text("the line's label"),
+            "prefillValue": text("what the line starts with"),
+        },
+        "additionalProperties": false,
+    });
+    inputs
+        .optional("placeholder", text("the hint shown in the empty field"))
+        .optional(
+            "acceptedFormat",
+            texts("FILE_UPLOAD: the file types taken, such as .pdf"),
+        )
+        .optional("isMultipleFile", flag("FILE_UPLOAD: more than one file"))
+        .optional(
+            "maxNumberOfFiles",
+            whole("FILE_UPLOAD: at most this many files"),
+        )
+        .optional(
+            "textBoxListOptions",
+            json!({"type": "array", "items": line, "description": "TEXTBOX_LIST: its lines"}),
+        )
+        .optional(
+            "position",
+            whole("where it is shown among the fields (default 0)"),
+        )
+        .optional(
+            "model",
+            choice(
+                &["contact", "opportunity"],
+                "whose field it is (default contact)",
+            ),
+        )
+}
+
+/// `rruleOptions`: when tasks are made.
+fn recurrence_rule() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "description": "when tasks are made: every interval intervalTypes from startDate",
+        "properties": {
+            "intervalType": choice(&["yearly", "monthly", "weekly", "daily", "hourly"], "the unit of the interval"),
+            "interval": {"type": "integer", "minimum": 1, "description": "every this many units"},
+            "startDate": date_time("the first occurrence"),
+            "endDate": date_time("no occurrence after this"),
+            "dayOfMonth": whole("monthly and yearly: the day, 1 to 31"),
+            "dayOfWeek": choice(&["MO", "TU", "WE", "TH", "FR", "SA", "SU"], "weekly: the day"),
+            "monthOfYear": whole("yearly: the month, 1 to 12"),
+            "count": whole("at most this many tasks"),
+            "createTaskIfOverDue": flag("still make a task whose time has passed"),
+            "dueAfterSeconds": whole("each task is due this long after it is made"),
+        },
+        "required": ["intervalType", "interval", "startDate", "dueAfterSeconds"],
+        "additionalProperties": false,
+    })
+}
+
+/// The fields recurring task create and update share.
+fn recurring_task_fields(inputs: Inputs) -> Inputs {
+    inputs
+        .optional("description", text("the tasks' text"))
+        .optional("contactIds", texts("the contacts a task is made for"))
+        .optional("owners", texts("the GHL users the tasks are assigned to"))
+        .optional(
+            "ignoreTaskCreation",
+            flag("true: make no task now, only from the next occurrence"),
+        )
 }
 
 pub(super) fn operations() -> Vec<Operation> {
@@ -506,7 +592,65 @@ pub(super) fn operations() -> Vec<Operation> {
             "Take a contact out of a workflow",
             event_start_time(contact().required("workflowId", non_empty("the workflow's id"))),
         ),
-        // Location settings.
+        // The location.
+        action(
+            "ghl.locations.get",
+            Get,
+            "/locations/{locationId}",
+            None,
+            "The location (sub-account): name, address, time zone, duplicate-contact setting",
+            location(),
+        ),
+        action(
+            "ghl.locations.timezones",
+            Get,
+            "/locations/{locationId}/timezones",
+            None,
+            "The time zone names GHL accepts for the location and its contacts",
+            location(),
+        ),
+        // The location's tag list.
+        action(
+            "ghl.location_tags.list",
+            Get,
+            "/locations/{locationId}/tags",
+            None,
+            "Every tag of the location's tag list, with its id",
+            location(),
+        ),
+        action(
+            "ghl.location_tags.get",
+            Get,
+            "/locations/{locationId}/tags/{tagId}",
+            None,
+            "One tag of the location's tag list",
+            location_tag(),
+        ),
+        action(
+            "ghl.location_tags.create",
+            Post,
+            "/locations/{locationId}/tags",
+            Some(Json),
+            "Add a tag to the location's tag list (refused if it is there already)",
+            location().required("name", non_empty("the tag")),
+        ),
+        action(
+            "ghl.location_tags.update",
+            Put,
+            "/locations/{locationId}/tags/{tagId}",
+            Some(Json),
+            "Rename a tag of the location (contacts that have it get the new name)",
+            location_tag().required("name", non_empty("the new name")),
+        ),
+        action(
+            "ghl.location_tags.delete",
+            Delete,
+            "/locations/{locationId}/tags/{tagId}",
+            None,
+            "Delete a tag from the location (and from every contact that has it)",
+            location_tag(),
+        ),
+        // Custom fields.
         action(
             "ghl.custom_fields.list",
             Get,
@@ -522,6 +666,134 @@ pub(super) fn operations() -> Vec<Operation> {
                         "whose fields (default: all)",
                     ),
                 ),
+        ),
+        action(
+            "ghl.custom_fields.get",
+            Get,
+            "/locations/{locationId}/customFields/{id}",
+            None,
+            "One custom field definition",
+            location_record("the custom field's id"),
+        ),
+        action(
+            "ghl.custom_fields.create",
+            Post,
+            "/locations/{locationId}/customFields",
+            Some(Json),
+            "Define a new custom field (its key is made from the name: contact.favourite_store)",
+            custom_field_settings(
+                location()
+                    .required("name", non_empty("the field's name"))
+                    .required(
+                        "dataType",
+                        non_empty("TEXT, LARGE_TEXT, NUMERICAL, MONETORY, CHECKBOX, DATE…"),
+                    ),
+            ),
+        ),
+        action(
+            "ghl.custom_fields.update",
+            Put,
+            "/locations/{locationId}/customFields/{id}",
+            Some(Json),
+            "Rename or move a custom field (its key and data type stay)",
+            custom_field_settings(
+                location_record("the custom field's id")
+                    .required("name", non_empty("the field's name")),
+            ),
+        ),
+        action(
+            "ghl.custom_fields.delete",
+            Delete,
+            "/locations/{locationId}/customFields/{id}",
+            None,
+            "Delete a custom field (contacts lose their values of it)",
+            location_record("the custom field's id"),
+        ),
+        // Custom values.
+        action(
+            "ghl.custom_values.list",
+            Get,
+            "/locations/{locationId}/customValues",
+            None,
+            "Every custom value of the location ({{ custom_values.name }} in templates)",
+            location(),
+        ),
+        action(
+            "ghl.custom_values.get",
+            Get,
+            "/locations/{locationId}/customValues/{id}",
+            None,
+            "One custom value",
+            location_record("the custom value's id"),
+        ),
+        action(
+            "ghl.custom_values.create",
+            Post,
+            "/locations/{locationId}/customValues",
+            Some(Json),
+            "Add a custom value to the location",
+            location()
+                .required("name", non_empty("the value's name"))
+                .required("value", text("the value")),
+        ),
+        action(
+            "ghl.custom_values.update",
+            Put,
+            "/locations/{locationId}/customValues/{id}",
+            Some(Json),
+            "Change a custom value (name and value are both given)",
+            location_record("the custom value's id")
+                .required("name", non_empty("the value's name"))
+                .required("value", text("the value")),
+        ),
+        action(
+            "ghl.custom_values.delete",
+            Delete,
+            "/locations/{locationId}/customValues/{id}",
+            None,
+            "Delete a custom value",
+            location_record("the custom value's id"),
+        ),
+        // Recurring tasks (GHL has no list call).
+        action(
+            "ghl.recurring_tasks.create",
+            Post,
+            "/locations/{locationId}/recurring-tasks",
+            Some(Json),
+            "Make tasks for contacts on a schedule (the first at once, unless ignoreTaskCreation)",
+            recurring_task_fields(
+                location()
+                    .required("title", non_empty("the tasks' title"))
+                    .required("rruleOptions", recurrence_rule()),
+            ),
+        ),
+        action(
+            "ghl.recurring_tasks.get",
+            Get,
+            "/locations/{locationId}/recurring-tasks/{id}",
+            None,
+            "One recurring task and its schedule",
+            location_record("the recurring task's id"),
+        ),
+        action(
+            "ghl.recurring_tasks.update",
+            Put,
+            "/locations/{locationId}/recurring-tasks/{id}",
+            Some(Json),
+            "Change a recurring task; only the inputs given change, tasks already made stay",
+            recurring_task_fields(
+                location_record("the recurring task's id")
+                    .optional("title", text("the tasks' title"))
+                    .optional("rruleOptions", recurrence_rule()),
+            ),
+        ),
+        action(
+            "ghl.recurring_tasks.delete",
+            Delete,
+            "/locations/{locationId}/recurring-tasks/{id}",
+            None,
+            "Delete a recurring task (tasks already made stay)",
+            location_record("the recurring task's id"),
         ),
         // OAuth.
         action(

@@ -154,18 +154,43 @@ fn every_action_is_a_call_of_the_official_spec_with_its_scope() {
             (false, None) => panic!("{}: the spec asks for {scopes:?}", op.name),
             // The spec's bulk calls declare no security block; the client asks for
             // contacts.write like every other contacts write. The code exchange has no token.
-            (true, scope) => assert!(
-                (path.starts_with("/contacts/bulk/") && scope == Some("contacts.write"))
-                    || (path == "/oauth/token" && scope.is_none()),
-                "{}: the spec names no scope, the catalog says {scope:?}",
+            (true, scope) if path.starts_with("/contacts/bulk/") || path == "/oauth/token" => {
+                assert!(
+                    (path.starts_with("/contacts/bulk/") && scope == Some("contacts.write"))
+                        || (path == "/oauth/token" && scope.is_none()),
+                    "{}: the spec names no scope, the catalog says {scope:?}",
+                    op.name
+                )
+            }
+            // Recurring tasks declare no scope anywhere: the task search's, and its write twin.
+            (true, scope) if path.contains("/recurring-tasks") => assert_eq!(
+                scope,
+                Some(if method == "GET" {
+                    "locations/tasks.readonly"
+                } else {
+                    "locations/tasks.write"
+                }),
+                "{}",
                 op.name
             ),
+            // One record of a location collection: the collection's list or create scope.
+            (true, scope) => {
+                let collection = &path[..path.rfind('/').unwrap()];
+                let verb = if method == "GET" { "GET" } else { "POST" };
+                let expected = spec.scopes(verb, collection);
+                assert!(
+                    path.starts_with("/locations/") && expected.len() == 1,
+                    "{}: the spec names no scope, the catalog says {scope:?}",
+                    op.name
+                );
+                assert_eq!(scope, Some(expected[0].as_str()), "{}", op.name);
+            }
         }
     }
 }
 
 #[test]
-fn every_contacts_operation_and_every_other_client_call_has_an_entry() {
+fn every_contacts_and_contact_related_location_operation_has_an_entry() {
     let spec = SpecCheck::load().unwrap();
     let catalogued: BTreeSet<_> = actions().map(method_and_path).collect();
     let contacts: Vec<_> = spec
@@ -178,15 +203,40 @@ fn every_contacts_operation_and_every_other_client_call_has_an_entry() {
         32,
         "apps/contacts.json changed: {contacts:?}"
     );
-    for call in contacts.iter().chain(&[
-        ("GET".into(), "/locations/{locationId}/customFields".into()),
-        ("POST".into(), "/locations/{locationId}/tasks/search".into()),
-        ("POST".into(), "/oauth/token".into()),
-        ("POST".into(), "/oauth/locationToken".into()),
-    ]) {
+    // The calls of apps/locations.json that are not about contacts stay out.
+    let not_contact_related = [
+        ("GET", "/locations/search"),
+        ("POST", "/locations/"),
+        ("PUT", "/locations/{locationId}"),
+        ("DELETE", "/locations/{locationId}"),
+        ("POST", "/locations/{locationId}/customFields/upload"),
+        ("GET", "/locations/{locationId}/templates"),
+        ("DELETE", "/locations/{locationId}/templates/{id}"),
+    ];
+    let locations: Vec<_> = spec
+        .operations()
+        .into_iter()
+        .filter(|(method, path)| {
+            path.starts_with("/locations")
+                && !not_contact_related.contains(&(method.as_str(), path.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        locations.len(),
+        22,
+        "apps/locations.json changed: {locations:?}"
+    );
+    let oauth = [
+        ("POST".to_owned(), "/oauth/token".to_owned()),
+        ("POST".to_owned(), "/oauth/locationToken".to_owned()),
+    ];
+    for call in contacts.iter().chain(&locations).chain(&oauth) {
         assert!(catalogued.contains(call), "no catalog entry for {call:?}");
     }
-    assert_eq!(catalogued.len(), contacts.len() + 4);
+    assert_eq!(
+        catalogued.len(),
+        contacts.len() + locations.len() + oauth.len()
+    );
 }
 
 /// Each call the `ghl` client makes is documented on its method as `` `METHOD /path` ``; a
@@ -547,6 +597,19 @@ fn scopes_come_from_the_client() {
     assert_eq!(
         find("ghl.oauth.location_token").unwrap().scope,
         Some("oauth.write")
+    );
+    // Calls whose scope the spec leaves empty.
+    assert_eq!(
+        find("ghl.location_tags.update").unwrap().scope,
+        Some("locations/tags.write")
+    );
+    assert_eq!(
+        find("ghl.custom_values.get").unwrap().scope,
+        Some("locations/customValues.readonly")
+    );
+    assert_eq!(
+        find("ghl.recurring_tasks.create").unwrap().scope,
+        Some("locations/tasks.write")
     );
 }
 

@@ -5,6 +5,7 @@
 mod auth;
 mod duplicates;
 mod faults;
+mod locations;
 mod pagination;
 mod rate_limits;
 mod round_trip;

@@ -3,10 +3,13 @@
 mod associations;
 mod contacts;
 mod control;
+mod custom_values;
+mod location_tags;
 mod locations;
 pub mod middleware;
 mod notes;
 mod oauth;
+mod recurring_tasks;
 mod tasks;
 
 use std::collections::HashMap;
@@ -91,9 +94,50 @@ pub fn router(state: AppState) -> Router {
             "/contacts/{contactId}/workflow/{workflowId}",
             post(associations::add_workflow).delete(associations::remove_workflow),
         )
+        .route("/locations/{locationId}", get(locations::get))
+        .route(
+            "/locations/{locationId}/timezones",
+            get(locations::timezones),
+        )
         .route(
             "/locations/{locationId}/customFields",
-            get(locations::custom_fields),
+            get(locations::custom_fields).post(locations::create_custom_field),
+        )
+        .route(
+            "/locations/{locationId}/customFields/{id}",
+            get(locations::custom_field)
+                .put(locations::update_custom_field)
+                .delete(locations::delete_custom_field),
+        )
+        .route(
+            "/locations/{locationId}/customValues",
+            get(custom_values::list).post(custom_values::create),
+        )
+        .route(
+            "/locations/{locationId}/customValues/{id}",
+            get(custom_values::get)
+                .put(custom_values::update)
+                .delete(custom_values::remove),
+        )
+        .route(
+            "/locations/{locationId}/tags",
+            get(location_tags::list).post(location_tags::create),
+        )
+        .route(
+            "/locations/{locationId}/tags/{tagId}",
+            get(location_tags::get)
+                .put(location_tags::update)
+                .delete(location_tags::remove),
+        )
+        .route(
+            "/locations/{locationId}/recurring-tasks",
+            post(recurring_tasks::create),
+        )
+        .route(
+            "/locations/{locationId}/recurring-tasks/{id}",
+            get(recurring_tasks::get)
+                .put(recurring_tasks::update)
+                .delete(recurring_tasks::remove),
         )
         .route(
             "/locations/{locationId}/tasks/search",

@@ -2,9 +2,13 @@
 //! them. Operations return GHL's errors and record the webhooks GHL would send.
 
 pub mod contacts;
+pub mod custom_fields;
+pub mod custom_values;
+pub mod location_tags;
 pub mod model;
 pub mod notes;
 pub mod queries;
+pub mod recurring_tasks;
 pub mod tasks;
 
 use std::collections::{BTreeMap, HashMap};
@@ -96,13 +100,15 @@ impl World {
         }
     }
 
-    /// Drops every record but keeps locations, their settings, users and custom fields.
+    /// Drops every record but keeps locations, their settings, users, custom fields, custom
+    /// values and tag list.
     pub fn clear_records(&mut self) {
         self.contact_home.clear();
         for location in self.locations.values_mut() {
             location.contacts.clear();
             location.tasks.clear();
             location.notes.clear();
+            location.recurring_tasks.clear();
             location.appointments.clear();
             location.businesses.clear();
             location.by_email.clear();

@@ -237,11 +237,49 @@ fn contact_model() -> String {
     "contact".into()
 }
 
+/// A tag of the location's tag list (`/locations/{id}/tags`). Names are kept lower-cased, as
+/// the sandbox keeps contacts' tags.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocationTag {
+    pub id: String,
+    pub name: String,
+}
+
+/// A location-wide named value (`/locations/{id}/customValues`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationValue {
+    pub id: String,
+    pub name: String,
+    /// `{{ custom_values.<snake_case_name> }}`.
+    pub field_key: String,
+    pub value: String,
+}
+
+/// A recurring task rule (`/locations/{id}/recurring-tasks`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecurringTask {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub contact_ids: Vec<String>,
+    pub owners: Vec<String>,
+    /// The `rruleOptions` object as accepted (already checked).
+    pub rrule_options: Value,
+    /// How many tasks the rule has made.
+    pub total_occurrence: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Everything one location (sub-account) holds.
 #[derive(Debug, Clone)]
 pub struct Location {
     pub id: String,
     pub name: String,
+    /// IANA time zone of the sub-account.
+    pub timezone: String,
     pub settings: LocationSettings,
     pub contacts: HashMap<String, Contact>,
     pub tasks: HashMap<String, Task>,
@@ -249,6 +287,10 @@ pub struct Location {
     pub businesses: HashMap<String, Business>,
     pub appointments: Vec<Appointment>,
     pub custom_fields: Vec<CustomFieldDef>,
+    /// The tag list, in creation order.
+    pub tags: Vec<LocationTag>,
+    pub custom_values: Vec<LocationValue>,
+    pub recurring_tasks: HashMap<String, RecurringTask>,
     /// GHL users of the location (task assignees, note authors, followers).
     pub users: Vec<String>,
     /// Lower-cased email → contacts with it, oldest first.
@@ -262,6 +304,7 @@ impl Location {
         Self {
             id,
             name,
+            timezone: "America/Chicago".into(),
             settings: LocationSettings::default(),
             contacts: HashMap::new(),
             tasks: HashMap::new(),
@@ -269,6 +312,9 @@ impl Location {
             businesses: HashMap::new(),
             appointments: Vec::new(),
             custom_fields: Vec::new(),
+            tags: Vec::new(),
+            custom_values: Vec::new(),
+            recurring_tasks: HashMap::new(),
             users: Vec::new(),
             by_email: HashMap::new(),
             by_phone: HashMap::new(),

@@ -675,5 +675,8 @@ pub fn location_dump(location: &Location) -> Value {
         "businesses": location.businesses.values().collect::<Vec<_>>(),
         "appointments": location.appointments,
         "customFields": location.custom_fields,
+        "tags": location.tags,
+        "customValues": location.custom_values,
+        "recurringTasks": location.recurring_tasks.values().collect::<Vec<_>>(),
     })
 }
