@@ -16,6 +16,7 @@ pub mod installs;
 pub mod job_writes;
 pub mod jobs;
 pub mod metrics;
+pub mod niftyimages_side;
 pub mod notify;
 pub mod pipeline;
 pub mod recipes;

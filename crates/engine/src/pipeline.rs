@@ -27,6 +27,8 @@ pub enum PipelineError {
     /// message).
     #[error("the recipes have mistakes:\n  {}", .0.0.join("\n  "))]
     Recipes(RecipeErrors),
+    #[error("the [niftyimages] settings cannot be used: {0}")]
+    NiftyImages(String),
 }
 
 impl From<RecipeErrors> for PipelineError {
@@ -54,7 +56,13 @@ impl Pipeline {
         connections: Arc<Connections>,
     ) -> Result<Self, PipelineError> {
         // The recipes first: a mistake in one must stop the start, not every event later.
-        let recipes = Arc::new(Recipes::load(Some(&config.recipes.dir))?);
+        let nifty = Arc::new(
+            crate::niftyimages_side::NiftySide::from_settings(&config.niftyimages)
+                .map_err(|e| PipelineError::NiftyImages(e.to_string()))?,
+        );
+        let mut recipes = Recipes::load(Some(&config.recipes.dir))?;
+        recipes.turn_off_unconfigured(&nifty);
+        let recipes = Arc::new(recipes);
         let store = Arc::clone(connections.vault().store());
         let owner = format!(
             "instance-{}-{}",
@@ -89,6 +97,7 @@ impl Pipeline {
             notifier,
             Arc::clone(&metrics),
             wake,
+            nifty,
         ));
         let stop = CancellationToken::new();
         let workers = tokio::spawn(Arc::clone(&runner).run(stop.clone()));

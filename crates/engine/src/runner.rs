@@ -38,6 +38,7 @@ pub struct Runner {
     running: Mutex<HashSet<i64>>,
     clients: Mutex<HashMap<String, GhlClient>>,
     writes: JobWrites,
+    nifty: Arc<crate::niftyimages_side::NiftySide>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -59,8 +60,10 @@ impl Runner {
         notifier: Notifier,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
+        nifty: Arc<crate::niftyimages_side::NiftySide>,
     ) -> Self {
         Self {
+            nifty,
             writes: JobWrites::start(&store),
             owner: claim.id().to_owned(),
             claim,
@@ -216,6 +219,7 @@ impl Runner {
             Ok(client) => {
                 let mut ctx = JobContext {
                     store: &self.store,
+                    nifty: &self.nifty,
                     writes: &self.writes,
                     client: &client,
                     governor: &self.governor,

@@ -3,6 +3,7 @@
 //! attempt that follows one that may have created something looks for it before creating.
 
 mod contact;
+pub mod nifty;
 mod note;
 pub mod preview;
 mod task;
@@ -119,6 +120,8 @@ pub enum Failure {
 /// What a job sees while it runs.
 pub struct JobContext<'a> {
     pub store: &'a Arc<dyn Store>,
+    /// The NiftyImages stores and timers jobs may write to.
+    pub nifty: &'a crate::niftyimages_side::NiftySide,
     pub writes: &'a JobWrites,
     pub client: &'a GhlClient,
     pub governor: &'a Governor,
@@ -283,6 +286,15 @@ pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
         NOTE_UPSERT => note::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await,
         WORKFLOW_ADD => {
             workflow::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
+        }
+        nifty::STORE_UPSERT => {
+            nifty::upsert(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
+        }
+        nifty::STORE_DELETE => {
+            nifty::delete(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
+        }
+        nifty::TIMER_UPDATE => {
+            nifty::set_timer(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
         }
         other => Err(Failure::Permanent {
             error: format!("no worker knows the job kind {other:?}"),

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::jobs::nifty::{STORE_DELETE, STORE_UPSERT, StoreDelete, StoreUpsert, TIMER_UPDATE, TimerSet};
 use crate::jobs::{
     CONTACT_UPSERT, ContactRef, ContactUpsert, NOTE_UPSERT, NoteUpsert, TASK_UPSERT, TaskUpsert,
     WORKFLOW_ADD, WorkflowAdd,
@@ -132,7 +133,51 @@ pub const ACTIONS: &[Action] = &[
         ],
         one_of: &["contactId", "email"],
     },
+    Action {
+        name: "niftyimages.stores.upsert",
+        about: "Create or update a NiftyImages Data Store record by the store's unique field; \
+                a record that would not change is not written",
+        inputs: &[
+            input("store", Text, true, "the store's name in [niftyimages.stores]"),
+            input(
+                "record",
+                Map,
+                true,
+                "field → value, flat; holds the store's unique field",
+            ),
+        ],
+        one_of: &[],
+    },
+    Action {
+        name: "niftyimages.stores.delete",
+        about: "Delete a NiftyImages Data Store record by its unique field's value",
+        inputs: &[
+            input("store", Text, true, "the store's name in [niftyimages.stores]"),
+            input("key", Text, true, "the record's value of the store's unique field"),
+        ],
+        one_of: &[],
+    },
+    Action {
+        name: "niftyimages.timers.update",
+        about: "Set a NiftyImages countdown timer's target date",
+        inputs: &[
+            input("timer", Text, true, "the timer's name in [niftyimages.timers]"),
+            input("target", DateTime, true, "ISO-8601 instant to count down to"),
+        ],
+        one_of: &[],
+    },
 ];
+
+/// The NiftyImages store or timer a step names, when it names one literally: recipes that
+/// need a target the settings lack are turned off at start, with a warning, instead of
+/// filling the dead letters.
+pub fn nifty_target(action: &str) -> Option<(&'static str, &'static str)> {
+    match action {
+        "niftyimages.stores.upsert" | "niftyimages.stores.delete" => Some(("store", "store")),
+        "niftyimages.timers.update" => Some(("timer", "timer")),
+        _ => None,
+    }
+}
 
 pub fn find(name: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.name == name)
@@ -274,7 +319,64 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
                 payload: serde_json::to_value(add).expect("serialises"),
             })
         }
+        "niftyimages.stores.upsert" => {
+            let store = text("store").unwrap_or_default();
+            let record = inputs
+                .get("record")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            if let Some((field, _)) = record.iter().find(|(_, v)| v.is_object()) {
+                return Err(format!(
+                    "input record: field {field:?} holds an object; a Data Store record is flat"
+                ));
+            }
+            let who = format!("{store}:{}", record_fingerprint_key(&record));
+            Ok(PlannedJob {
+                kind: STORE_UPSERT,
+                lane: "niftyimages.store",
+                who,
+                // A pending upsert is not merged into: a delete queued between the two
+                // must stay between them.
+                coalesce: false,
+                payload: serde_json::to_value(StoreUpsert { store, record }).expect("serialises"),
+            })
+        }
+        "niftyimages.stores.delete" => {
+            let store = text("store").unwrap_or_default();
+            let key = text("key").unwrap_or_default();
+            Ok(PlannedJob {
+                kind: STORE_DELETE,
+                lane: "niftyimages.store",
+                who: format!("{store}:{}", key.trim().to_lowercase()),
+                coalesce: false,
+                payload: serde_json::to_value(StoreDelete { store, key }).expect("serialises"),
+            })
+        }
+        "niftyimages.timers.update" => {
+            let timer = text("timer").unwrap_or_default();
+            Ok(PlannedJob {
+                kind: TIMER_UPDATE,
+                lane: "niftyimages.timer",
+                who: timer.clone(),
+                coalesce: false,
+                payload: serde_json::to_value(TimerSet {
+                    timer,
+                    target: text("target").unwrap_or_default(),
+                })
+                .expect("serialises"),
+            })
+        }
         other => Err(format!("{other} has no job")),
+    }
+}
+
+/// What orders a store record's jobs: its email (the usual unique field), else the whole
+/// record.
+fn record_fingerprint_key(record: &Map<String, Value>) -> String {
+    match record.get("email").and_then(Value::as_str) {
+        Some(email) => email.trim().to_lowercase(),
+        None => Value::Object(record.clone()).to_string(),
     }
 }
 

@@ -73,6 +73,16 @@ pub struct Step {
 }
 
 impl Step {
+    /// The value of input `name` when it is plain text with no template in it.
+    pub fn literal_input(&self, name: &str) -> Option<String> {
+        self.inputs.iter().find_map(|(input, value)| match value {
+            Input::Text(text) if input == name && !text.contains("{{") && !text.contains("{%") => {
+                Some(text.clone())
+            }
+            _ => None,
+        })
+    }
+
     /// Renders the inputs for a sample while the recipe is checked (parsing each time).
     fn render(
         &self,

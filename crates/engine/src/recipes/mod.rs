@@ -113,6 +113,27 @@ impl Recipes {
         Ok(Self { recipes })
     }
 
+    /// Turns off the recipes whose steps name a NiftyImages store or timer `nifty` does not
+    /// have (the built-in GHL → NiftyImages recipes, before `[niftyimages]` is set up), with
+    /// a warning that says what to add.
+    pub fn turn_off_unconfigured(&mut self, nifty: &crate::niftyimages_side::NiftySide) {
+        for recipe in self.recipes.iter_mut().filter(|r| r.enabled) {
+            let missing = recipe.steps.iter().find_map(|step| {
+                let (input, kind) = actions::nifty_target(step.action.name)?;
+                let name = step.literal_input(input)?;
+                let present = match kind {
+                    "store" => nifty.has_store(&name),
+                    _ => nifty.has_timer(&name),
+                };
+                (!present).then(|| format!("[niftyimages.{kind}s.{name}]"))
+            });
+            if let Some(section) = missing {
+                tracing::warn!(recipe = %recipe.name, "recipe {} is off: it needs {section} in the settings", recipe.name);
+                recipe.enabled = false;
+            }
+        }
+    }
+
     /// Every recipe, on or off, by name.
     pub fn all(&self) -> &[Recipe] {
         &self.recipes

@@ -1,0 +1,103 @@
+//! The NiftyImages account as the jobs see it: one client per configured Data Store and timer,
+//! each holding that target's own key, looked up by the name recipes use.
+
+use std::collections::BTreeMap;
+
+use niftyimages::{ApiKey, NiftyClient, NiftyError};
+
+use crate::config::NiftyImagesSettings;
+
+/// A Data Store nifty-ghl writes to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub client: NiftyClient,
+    /// The store's unique field: it names a record to delete.
+    pub unique: String,
+}
+
+/// A countdown timer nifty-ghl sets.
+#[derive(Debug, Clone)]
+pub struct Timer {
+    pub client: NiftyClient,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NiftySide {
+    stores: BTreeMap<String, Store>,
+    timers: BTreeMap<String, Timer>,
+    /// With the account key: images and their stats.
+    account: Option<NiftyClient>,
+}
+
+impl NiftySide {
+    pub fn from_settings(settings: &NiftyImagesSettings) -> Result<Self, NiftyError> {
+        let mut side = Self::default();
+        for (name, store) in &settings.stores {
+            let client = NiftyClient::connect(&settings.base_url, ApiKey::store(store.key.clone()))?;
+            side.stores.insert(
+                name.clone(),
+                Store {
+                    client,
+                    unique: store.unique.clone(),
+                },
+            );
+        }
+        for (name, timer) in &settings.timers {
+            let client = NiftyClient::connect(&settings.base_url, ApiKey::timer(timer.key.clone()))?;
+            side.timers.insert(
+                name.clone(),
+                Timer {
+                    client,
+                    url: timer.url.clone(),
+                },
+            );
+        }
+        if let Some(key) = &settings.account_key {
+            side.account = Some(NiftyClient::connect(
+                &settings.base_url,
+                ApiKey::account(key.clone()),
+            )?);
+        }
+        Ok(side)
+    }
+
+    pub fn store(&self, name: &str) -> Result<&Store, String> {
+        self.stores.get(name).ok_or_else(|| {
+            format!(
+                "no Data Store {name:?} is configured: add [niftyimages.stores.{name}] with its key (configured: {})",
+                names(self.stores.keys())
+            )
+        })
+    }
+
+    pub fn timer(&self, name: &str) -> Result<&Timer, String> {
+        self.timers.get(name).ok_or_else(|| {
+            format!(
+                "no timer {name:?} is configured: add [niftyimages.timers.{name}] with its url and key (configured: {})",
+                names(self.timers.keys())
+            )
+        })
+    }
+
+    pub fn account(&self) -> Option<&NiftyClient> {
+        self.account.as_ref()
+    }
+
+    pub fn has_store(&self, name: &str) -> bool {
+        self.stores.contains_key(name)
+    }
+
+    pub fn has_timer(&self, name: &str) -> bool {
+        self.timers.contains_key(name)
+    }
+}
+
+fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    let list: Vec<&str> = keys.map(String::as_str).collect();
+    if list.is_empty() {
+        "none".into()
+    } else {
+        list.join(", ")
+    }
+}
