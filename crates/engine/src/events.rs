@@ -102,6 +102,8 @@ pub fn data_fields(kind: &str) -> &'static [DataField] {
         field("body", Text, false),
         field("dueDate", DateTime, false),
         field("completed", Bool, false),
+        field("prefetch", Bool, false),
+        field("userAgent", Text, false),
     ];
     const NOTE: &[DataField] = &[
         field("noteId", Text, true),
@@ -329,7 +331,7 @@ fn check_data(kind: &str, data: &Value, at: &str) -> Result<(), EventProblem> {
                 }
             }
             string("campaignId", true)?;
-            for optional in ["imageId", "campaignName", "title", "body"] {
+            for optional in ["imageId", "campaignName", "title", "body", "userAgent"] {
                 string(optional, false)?;
             }
             if let Some(due) = string("dueDate", false)?
@@ -344,6 +346,11 @@ fn check_data(kind: &str, data: &Value, at: &str) -> Result<(), EventProblem> {
                 && !done.is_boolean()
             {
                 return Err(problem(format!("{at}/completed"), "must be true or false"));
+            }
+            if let Some(prefetch) = field("prefetch")
+                && !prefetch.is_boolean()
+            {
+                return Err(problem(format!("{at}/prefetch"), "must be true or false"));
             }
         }
         "note.added" => {

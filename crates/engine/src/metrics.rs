@@ -17,6 +17,9 @@ pub struct Metrics {
     pub jobs_retried: AtomicU64,
     pub jobs_waited: AtomicU64,
     pub jobs_dead: AtomicU64,
+    /// Image opens and data-source previews dropped: the inbox refused them or no location
+    /// was known. The image is still served; only the record is lost.
+    pub engagement_lost: AtomicU64,
     /// GHL calls by status (0: no answer).
     ghl_calls: Mutex<BTreeMap<u16, u64>>,
 }
@@ -86,6 +89,11 @@ impl Metrics {
                 "nifty_ghl_jobs_dead_total",
                 "Jobs moved to the dead letters.",
                 &self.jobs_dead,
+            ),
+            (
+                "nifty_ghl_engagement_lost_total",
+                "Image opens and data-source previews that could not be recorded.",
+                &self.engagement_lost,
             ),
         ];
         for (name, help, counter) in counters {

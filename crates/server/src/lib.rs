@@ -3,6 +3,9 @@
 
 mod ghl_hooks;
 mod hooks;
+mod image_opens;
+mod nifty_data;
+mod nifty_routes;
 mod oauth_pages;
 mod schemas;
 
@@ -18,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use ghl_hooks::GhlHooks;
+pub use nifty_routes::NiftyRoutes;
 
 /// What the routes share.
 #[derive(Debug, Clone)]
@@ -30,7 +34,8 @@ pub struct AppState {
     pub events: Option<Arc<EventDoor>>,
 }
 
-/// What `/hooks/niftyimages` and `/metrics` need of the pipeline.
+/// What `/hooks/niftyimages`, `/i/{image}`, `/nifty/data/{source}` and `/metrics` need of the
+/// pipeline.
 pub struct EventDoor {
     pub ingestor: engine::ingest::Ingestor,
     pub metrics: Arc<engine::metrics::Metrics>,
@@ -39,6 +44,8 @@ pub struct EventDoor {
     pub allow_unsigned: bool,
     /// How `/hooks/ghl` checks GHL's webhooks.
     pub ghl: GhlHooks,
+    /// The images `/i/{image}` tracks and the data sources `/nifty/data/{source}` answers.
+    pub nifty: Arc<NiftyRoutes>,
 }
 
 impl std::fmt::Debug for EventDoor {
@@ -46,6 +53,7 @@ impl std::fmt::Debug for EventDoor {
         f.debug_struct("EventDoor")
             .field("keys", &self.keys.len())
             .field("allow_unsigned", &self.allow_unsigned)
+            .field("nifty", &self.nifty)
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/callback", get(oauth_pages::callback))
         .route("/hooks/niftyimages", post(hooks::niftyimages))
         .route("/hooks/ghl", post(ghl_hooks::receive))
+        .route("/i/{image}", get(image_opens::open))
+        .route("/nifty/data/{source}", get(nifty_data::data))
         .route("/schemas", get(schemas::index))
         .route("/schemas/{file}", get(schemas::event))
         .route("/metrics", get(hooks::metrics))

@@ -97,6 +97,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             keys: vec![key.clone()],
             allow_unsigned: false,
             ghl: server::GhlHooks::default(),
+            nifty: Arc::new(server::NiftyRoutes::default()),
         })),
     });
     let listener = server::bind("127.0.0.1:0".parse()?).await?;

@@ -53,12 +53,16 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             keys,
             allow_unsigned: app.config.hooks.allow_unsigned,
             ghl,
+            nifty: std::sync::Arc::new(server::NiftyRoutes::new(
+                &app.config.niftyimages,
+                app.config.pipeline.default_location_id.clone(),
+            )),
         })),
     });
     // The address bound, not the one asked for: with port 0 the system picks one.
     let address = listener.local_addr()?;
     eprintln!(
-        "nifty-ghl listening on http://{address} (events at /hooks/niftyimages, GHL webhooks at /hooks/ghl, OAuth callback at /oauth/callback)"
+        "nifty-ghl listening on http://{address} (events at /hooks/niftyimages, GHL webhooks at /hooks/ghl, image opens at /i/<image>, NiftyImages data sources at /nifty/data/<source>, OAuth callback at /oauth/callback)"
     );
     let serving = tokio::spawn(server::serve(listener, router, stop.clone()));
     let keep_alive = {

@@ -79,7 +79,15 @@ pub(super) fn operations() -> Vec<Operation> {
                     "dueDate",
                     date_time("when the follow-up is due, ISO-8601 (2026-11-30T09:00:00Z)"),
                 )
-                .optional("completed", flag("whether the follow-up is already done")),
+                .optional("completed", flag("whether the follow-up is already done"))
+                .optional(
+                    "prefetch",
+                    flag("fetched by a mail privacy proxy or prefetcher, not seen by a person"),
+                )
+                .optional(
+                    "userAgent",
+                    non_empty("the User-Agent of the client that fetched the image"),
+                ),
         ),
         trigger(
             "niftyimages.note.added",

@@ -539,7 +539,23 @@ impl Config {
              # Where persistent failures are announced.\n\
              # [notifications]\n\
              # slack_webhook_url = \"https://hooks.slack.com/services/...\"\n\
-             # webhook_url = \"https://example.com/nifty-ghl-alerts\"\n",
+             # webhook_url = \"https://example.com/nifty-ghl-alerts\"\n\n\
+             # NiftyImages: the account nifty-ghl writes to, the images whose opens it tracks\n\
+             # (GET /i/<image>?email=...) and the data sources it answers (GET /nifty/data/<source>).\n\
+             # [niftyimages]\n\
+             # account_key = \"<Settings → My API Keys>\"  # or NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY\n\
+             # poll_every_secs = 300  # image open counters; 0 turns the poller off\n\
+             # [niftyimages.images.spring]\n\
+             # url = \"https://img.niftyimages.com/<your image>\"\n\
+             # campaign_id = \"spring-2026\"  # default: the image's name\n\
+             # [niftyimages.data_sources.greeting]\n\
+             # fields = [\"firstName\", \"city\", \"tags\", \"<a custom field id>\"]\n\
+             # [niftyimages.stores.contacts]\n\
+             # key = \"<the Data Store's API key>\"\n\
+             # unique = \"email\"\n\
+             # [niftyimages.timers.offer]\n\
+             # url = \"https://img.niftyimages.com/<your timer>\"\n\
+             # key = \"<the timer's API key>\"\n",
             toml_string(&self.database_url),
             toml_string(&self.master_key_file.display().to_string()),
             toml_string(&self.ghl.base_url),

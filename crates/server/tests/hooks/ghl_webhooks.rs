@@ -253,6 +253,10 @@ async fn a_webhook_that_cannot_be_stored_gets_429_for_ghl_to_retry() {
             .unwrap(),
             ..server::GhlHooks::default()
         },
+        nifty: std::sync::Arc::new(server::NiftyRoutes::new(
+            &engine::config::NiftyImagesSettings::default(),
+            None,
+        )),
     };
     let connections = service.pipeline_connections();
     let router = server::router(server::AppState {

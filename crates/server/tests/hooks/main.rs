@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 mod bad_input;
 mod delivery;
 mod ghl_webhooks;
+mod image_opens;
+mod nifty_data;
 mod recipes;
 mod schemas;
 
@@ -49,6 +51,27 @@ impl Service {
 
     /// With `recipes` (file name, text) in the recipes folder beside the built-in ones.
     pub async fn start_with_recipes(secrets: usize, recipes: &[(&str, &str)]) -> Self {
+        Self::start_full(
+            secrets,
+            recipes,
+            engine::config::NiftyImagesSettings::default(),
+        )
+        .await
+    }
+
+    /// With `[niftyimages]` settings (images, data sources) for the GET routes, and `recipes`.
+    pub async fn start_with_niftyimages(
+        niftyimages: engine::config::NiftyImagesSettings,
+        recipes: &[(&str, &str)],
+    ) -> Self {
+        Self::start_full(1, recipes, niftyimages).await
+    }
+
+    async fn start_full(
+        secrets: usize,
+        recipes: &[(&str, &str)],
+        niftyimages: engine::config::NiftyImagesSettings,
+    ) -> Self {
         let sandbox = sandbox::start(SandboxConfig {
             locations: 1,
             ..SandboxConfig::default()
@@ -87,6 +110,7 @@ impl Service {
         config.pipeline.retry_schedule_secs = vec![0.0, 0.05, 0.1, 0.2, 0.5, 0.5];
         config.pipeline.workers = 8;
         config.recipes.dir = dir.path().join("recipes");
+        config.niftyimages = niftyimages;
         std::fs::create_dir(&config.recipes.dir).unwrap();
         for (name, text) in recipes {
             std::fs::write(config.recipes.dir.join(name), text).unwrap();
@@ -121,6 +145,10 @@ impl Service {
                     .unwrap(),
                     ..server::GhlHooks::default()
                 },
+                nifty: Arc::new(server::NiftyRoutes::new(
+                    &config.niftyimages,
+                    config.pipeline.default_location_id.clone(),
+                )),
             })),
         });
         tokio::spawn(server::serve(listener, router, stop.clone()));

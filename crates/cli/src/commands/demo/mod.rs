@@ -79,6 +79,10 @@ pub async fn run(json_output: bool, args: DemoArgs) -> anyhow::Result<()> {
             keys: vec![key.clone()],
             allow_unsigned: false,
             ghl: server::GhlHooks::default(),
+            nifty: Arc::new(server::NiftyRoutes::new(
+                &config.niftyimages,
+                config.pipeline.default_location_id.clone(),
+            )),
         })),
     });
     let serving = tokio::spawn(server::serve(listener, router, stop.clone()));

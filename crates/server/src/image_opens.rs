@@ -1,0 +1,197 @@
+//! `GET /i/{image}?email=…`: image-open tracking. The email's `<img src>` points here with the
+//! merge tags the ESP fills at send time; the open is recorded as a `campaign.event` of kind
+//! `open`, and the mail client is sent on (302) to the configured NiftyImages image with every
+//! parameter passed on, so NiftyImages personalises the image as before.
+//!
+//! The image must always show: nothing here waits on GHL, and a record that cannot be stored
+//! is counted and logged, never turned into an error the reader would see as a broken image.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::nifty_routes::{self, NiftyRoutes, param, query_pairs};
+use crate::{AppState, EventDoor};
+
+pub async fn open(
+    State(state): State<AppState>,
+    Path(image): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(door) = state.events.clone() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error": "this server takes no events"})),
+        )
+            .into_response();
+    };
+    let routes = Arc::clone(&door.nifty);
+    let Some(settings) = routes.images.get(&image) else {
+        let known: Vec<&str> = routes.images.keys().map(String::as_str).collect();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({
+                "error": format!(
+                    "unknown image {image:?}; configured images ([niftyimages.images]): {}",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ),
+                "images": known,
+            })),
+        )
+            .into_response();
+    };
+    let pairs = query_pairs(query.as_deref());
+    let Some(target) = redirect_target(&settings.url, &pairs) else {
+        // The settings were checked at start; this only guards against a URL url cannot join.
+        tracing::error!(%image, "the configured image URL cannot carry the request's parameters");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": "the image's configured URL is not usable"})),
+        )
+            .into_response();
+    };
+    let campaign = param(&pairs, &["campaign_id", "campaignId"])
+        .map(str::to_owned)
+        .or_else(|| settings.campaign_id.clone())
+        .unwrap_or_else(|| image.clone());
+    record_open(&door, &routes, &image, &campaign, &pairs, &headers).await;
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, target),
+            // Every open must reach this route: a proxy or client that kept the redirect would
+            // hide the next one.
+            (header::CACHE_CONTROL, "no-store, private".to_owned()),
+        ],
+    )
+        .into_response()
+}
+
+/// The configured URL with the request's parameters: the configured query's parameters first,
+/// except those the request sets itself (a request value replaces a configured default), then
+/// the request's in their order, all form-encoded.
+fn redirect_target(configured: &str, pairs: &[(String, String)]) -> Option<String> {
+    let mut url = url::Url::parse(configured).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(name, _)| !pairs.iter().any(|(n, _)| n == name))
+        .collect();
+    if kept.is_empty() && pairs.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .extend_pairs(pairs);
+    }
+    Some(url.to_string())
+}
+
+/// Records the open, when the request names a contact; waits only for the inbox's commit.
+async fn record_open(
+    door: &EventDoor,
+    routes: &NiftyRoutes,
+    image: &str,
+    campaign: &str,
+    pairs: &[(String, String)],
+    headers: &HeaderMap,
+) {
+    let email = param(pairs, &["email"]).map(str::to_lowercase);
+    let contact_id = param(pairs, &["contact_id", "contactId"]);
+    let Some(contact) = contact_id.map(str::to_owned).or_else(|| email.clone()) else {
+        // An image shown without merge tags (a preview in the editor, a forwarded copy):
+        // nobody to attribute it to.
+        return;
+    };
+    let agent = nifty_routes::user_agent(headers);
+    let prefetch = agent.as_deref().is_some_and(is_prefetch);
+    let mut data = Map::new();
+    if let Some(id) = contact_id {
+        data.insert("contactId".into(), Value::from(id));
+    }
+    if let Some(email) = email {
+        data.insert("email".into(), Value::from(email));
+    }
+    data.insert("kind".into(), Value::from("open"));
+    data.insert("campaignId".into(), Value::from(campaign));
+    data.insert("imageId".into(), Value::from(image));
+    data.insert("prefetch".into(), Value::from(prefetch));
+    if let Some(agent) = agent {
+        data.insert("userAgent".into(), Value::from(agent));
+    }
+    let id = nifty_routes::event_id(
+        "open",
+        image,
+        &contact,
+        if prefetch { "p" } else { "o" },
+        nifty_routes::this_minute(),
+    );
+    let location = param(pairs, &["location_id", "locationId"]);
+    nifty_routes::record(door, routes, id, location, data).await;
+}
+
+/// Whether a User-Agent is a mail privacy proxy or prefetcher rather than a person's mail
+/// client: such a fetch says the message was delivered (or cached), not that anyone looked.
+/// Only User-Agents are used; IP ranges change and are not ours to guess.
+pub(crate) fn is_prefetch(agent: &str) -> bool {
+    // Gmail's image proxy ("… (via ggpht.com GoogleImageProxy)"), Yahoo and AOL's proxy.
+    const PROXIES: [&str; 3] = ["GoogleImageProxy", "ggpht.com", "YahooMailProxy"];
+    // Microsoft's link and image preview scanner (Outlook.com, Defender). Outlook's own
+    // clients load images from the reader's device and are real opens.
+    const SCANNERS: [&str; 1] = ["BingPreview"];
+    // Apple Mail Privacy Protection fetches with a bare "Mozilla/5.0" and nothing else.
+    const APPLE_MPP: &str = "Mozilla/5.0";
+    // Gmail's prefetch for signed-in sessions, a fixed, dated Edge-on-Windows string that
+    // ends in a second "Mozilla/5.0".
+    const GMAIL_PREFETCH: &str = "Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0";
+    let agent = agent.trim();
+    agent == APPLE_MPP
+        || agent.ends_with(GMAIL_PREFETCH)
+        || PROXIES
+            .iter()
+            .chain(SCANNERS.iter())
+            .any(|marker| agent.contains(marker))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_keeps_configured_parameters_and_passes_the_requests_on() {
+        let pairs = query_pairs(Some("email=ann%40example.com&name=Ann%20Lee&w=800"));
+        assert_eq!(
+            redirect_target("https://img.example.com/a.png?w=600&fmt=png", &pairs).unwrap(),
+            "https://img.example.com/a.png?fmt=png&email=ann%40example.com&name=Ann+Lee&w=800"
+        );
+        assert_eq!(
+            redirect_target("https://img.example.com/a.png", &[]).unwrap(),
+            "https://img.example.com/a.png"
+        );
+    }
+
+    #[test]
+    fn proxies_and_prefetchers_are_told_from_mail_clients() {
+        for proxy in [
+            "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+            "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html",
+            "Mozilla/5.0",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) BingPreview/1.0b",
+        ] {
+            assert!(is_prefetch(proxy), "{proxy}");
+        }
+        for client in [
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+            "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
+        ] {
+            assert!(!is_prefetch(client), "{client}");
+        }
+    }
+}
