@@ -34,7 +34,8 @@ impl NiftySide {
     pub fn from_settings(settings: &NiftyImagesSettings) -> Result<Self, NiftyError> {
         let mut side = Self::default();
         for (name, store) in &settings.stores {
-            let client = NiftyClient::connect(&settings.base_url, ApiKey::store(store.key.clone()))?;
+            let client =
+                NiftyClient::connect(&settings.base_url, ApiKey::store(store.key.clone()))?;
             side.stores.insert(
                 name.clone(),
                 Store {
@@ -44,7 +45,8 @@ impl NiftySide {
             );
         }
         for (name, timer) in &settings.timers {
-            let client = NiftyClient::connect(&settings.base_url, ApiKey::timer(timer.key.clone()))?;
+            let client =
+                NiftyClient::connect(&settings.base_url, ApiKey::timer(timer.key.clone()))?;
             side.timers.insert(
                 name.clone(),
                 Timer {

@@ -127,7 +127,11 @@ fn not_configured(error: String) -> Failure {
 }
 
 pub(super) async fn upsert(ctx: &mut JobContext<'_>, input: StoreUpsert) -> Result<(), Failure> {
-    let store = ctx.nifty.store(&input.store).map_err(not_configured)?.clone();
+    let store = ctx
+        .nifty
+        .store(&input.store)
+        .map_err(not_configured)?
+        .clone();
     let key = unique_value(&input.record, &store.unique).ok_or_else(|| Failure::Permanent {
         error: format!(
             "the record for store {:?} has no value for its unique field {:?}",
@@ -149,25 +153,41 @@ pub(super) async fn upsert(ctx: &mut JobContext<'_>, input: StoreUpsert) -> Resu
     }
     let target = format!("store {}", input.store);
     match ctx
-        .nifty_call("POST /Store/AddRecord", store.client.upsert_record(&input.record))
+        .nifty_call(
+            "POST /Store/AddRecord",
+            store.client.upsert_record(&input.record),
+        )
         .await?
     {
         Ok(_) => {}
         Err(error) => return Err(classify("POST /Store/AddRecord", &target, error)),
     }
     ctx.store
-        .put_identity(&location, &kind, &mark_key(&key), &print, store::now_millis())
+        .put_identity(
+            &location,
+            &kind,
+            &mark_key(&key),
+            &print,
+            store::now_millis(),
+        )
         .await
         .map_err(store_failure)
 }
 
 pub(super) async fn delete(ctx: &mut JobContext<'_>, input: StoreDelete) -> Result<(), Failure> {
-    let store = ctx.nifty.store(&input.store).map_err(not_configured)?.clone();
+    let store = ctx
+        .nifty
+        .store(&input.store)
+        .map_err(not_configured)?
+        .clone();
     let mut key = Map::new();
     key.insert(store.unique.clone(), Value::String(input.key.clone()));
     let target = format!("store {}", input.store);
     match ctx
-        .nifty_call("DELETE /Store/DeleteRecord", store.client.delete_record(&key))
+        .nifty_call(
+            "DELETE /Store/DeleteRecord",
+            store.client.delete_record(&key),
+        )
         .await?
     {
         // Already gone: the effect is there.
@@ -187,10 +207,17 @@ pub(super) async fn delete(ctx: &mut JobContext<'_>, input: StoreDelete) -> Resu
 }
 
 pub(super) async fn set_timer(ctx: &mut JobContext<'_>, input: TimerSet) -> Result<(), Failure> {
-    let timer = ctx.nifty.timer(&input.timer).map_err(not_configured)?.clone();
+    let timer = ctx
+        .nifty
+        .timer(&input.timer)
+        .map_err(not_configured)?
+        .clone();
     let target = chrono::DateTime::parse_from_rfc3339(&input.target)
         .map_err(|_| Failure::Permanent {
-            error: format!("timer target {:?} is not an ISO-8601 date-time", input.target),
+            error: format!(
+                "timer target {:?} is not an ISO-8601 date-time",
+                input.target
+            ),
             response: None,
         })?
         .with_timezone(&chrono::Utc);

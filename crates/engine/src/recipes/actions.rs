@@ -5,7 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::jobs::nifty::{STORE_DELETE, STORE_UPSERT, StoreDelete, StoreUpsert, TIMER_UPDATE, TimerSet};
+use crate::jobs::nifty::{
+    STORE_DELETE, STORE_UPSERT, StoreDelete, StoreUpsert, TIMER_UPDATE, TimerSet,
+};
 use crate::jobs::{
     CONTACT_UPSERT, ContactRef, ContactUpsert, NOTE_UPSERT, NoteUpsert, TASK_UPSERT, TaskUpsert,
     WORKFLOW_ADD, WorkflowAdd,
@@ -138,7 +140,12 @@ pub const ACTIONS: &[Action] = &[
         about: "Create or update a NiftyImages Data Store record by the store's unique field; \
                 a record that would not change is not written",
         inputs: &[
-            input("store", Text, true, "the store's name in [niftyimages.stores]"),
+            input(
+                "store",
+                Text,
+                true,
+                "the store's name in [niftyimages.stores]",
+            ),
             input(
                 "record",
                 Map,
@@ -152,8 +159,18 @@ pub const ACTIONS: &[Action] = &[
         name: "niftyimages.stores.delete",
         about: "Delete a NiftyImages Data Store record by its unique field's value",
         inputs: &[
-            input("store", Text, true, "the store's name in [niftyimages.stores]"),
-            input("key", Text, true, "the record's value of the store's unique field"),
+            input(
+                "store",
+                Text,
+                true,
+                "the store's name in [niftyimages.stores]",
+            ),
+            input(
+                "key",
+                Text,
+                true,
+                "the record's value of the store's unique field",
+            ),
         ],
         one_of: &[],
     },
@@ -161,8 +178,18 @@ pub const ACTIONS: &[Action] = &[
         name: "niftyimages.timers.update",
         about: "Set a NiftyImages countdown timer's target date",
         inputs: &[
-            input("timer", Text, true, "the timer's name in [niftyimages.timers]"),
-            input("target", DateTime, true, "ISO-8601 instant to count down to"),
+            input(
+                "timer",
+                Text,
+                true,
+                "the timer's name in [niftyimages.timers]",
+            ),
+            input(
+                "target",
+                DateTime,
+                true,
+                "ISO-8601 instant to count down to",
+            ),
         ],
         one_of: &[],
     },

@@ -22,7 +22,7 @@ use crate::events::Event;
 pub use file::{Recipe, Step};
 
 /// The built-in recipes, as shipped.
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 7] = [
     (
         "builtin/contact-sync.toml",
         include_str!("builtin/contact-sync.toml"),
@@ -38,6 +38,18 @@ pub const BUILTIN: [(&str, &str); 4] = [
     (
         "builtin/timeline-notes.toml",
         include_str!("builtin/timeline-notes.toml"),
+    ),
+    (
+        "builtin/ghl-contacts-to-data-store.toml",
+        include_str!("builtin/ghl-contacts-to-data-store.toml"),
+    ),
+    (
+        "builtin/ghl-contact-deleted-from-data-store.toml",
+        include_str!("builtin/ghl-contact-deleted-from-data-store.toml"),
+    ),
+    (
+        "builtin/appointment-timer.toml",
+        include_str!("builtin/appointment-timer.toml"),
     ),
 ];
 

@@ -19,6 +19,7 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("e164", e164);
     env.add_filter("due_in", due_in);
     env.add_filter("past_tense", past_tense);
+    env.add_filter("iso_datetime", iso_datetime);
     env
 }
 
@@ -294,6 +295,27 @@ fn e164(phone: &str, country: Option<&str>) -> Result<String, Error> {
 }
 
 /// "open" → "opened", as the task titles say it.
+/// An ISO-8601 instant from ISO-8601 or GHL's appointment form `2021-07-16 11:00:00` (taken
+/// as UTC: the webhook says no zone).
+fn iso_datetime(value: &str) -> Result<String, Error> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(value.trim()) {
+        return Ok(at
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%d %H:%M:%S")
+        .map(|at| {
+            at.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+        .map_err(|_| {
+            Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("{value:?} is not a date-time (ISO-8601 or 2021-07-16 11:00:00)"),
+            )
+        })
+}
+
 fn past_tense(kind: &str) -> String {
     match kind {
         "open" => "opened".into(),

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 mod bad_input;
 mod delivery;
+mod ghl_to_niftyimages;
 mod ghl_webhooks;
 mod image_opens;
 mod nifty_data;
@@ -164,6 +165,20 @@ impl Service {
             stop,
             _dir: dir,
         }
+    }
+
+    /// The GHL sandbox's request log.
+    pub async fn sandbox_requests(&self) -> Vec<Value> {
+        let log: Value = self
+            .http
+            .get(format!("{}/_sandbox/requests", self.sandbox.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        log["requests"].as_array().cloned().unwrap_or_default()
     }
 
     pub fn pipeline_connections(&self) -> Arc<Connections> {

@@ -1,0 +1,176 @@
+//! GHL → NiftyImages end to end, with both sandboxes: a contact created, changed and deleted
+//! in GHL reaches the contacts Data Store (and leaves it) through signed webhooks and the
+//! built-in recipes; a change nifty-ghl itself made in GHL that comes back as a webhook costs
+//! no second Data Store write, and nothing loops.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
+use serde_json::{Value, json};
+
+use crate::Service;
+
+async fn both() -> (Service, NiftySandbox) {
+    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
+        .await
+        .unwrap();
+    let mut settings = engine::config::NiftyImagesSettings {
+        base_url: nifty.api_url().to_owned(),
+        ..Default::default()
+    };
+    settings.stores = BTreeMap::from([(
+        "contacts".to_owned(),
+        serde_json::from_value(
+            json!({"key": nifty.store_key("contacts").unwrap(), "unique": "email"}),
+        )
+        .unwrap(),
+    )]);
+    let service = Service::start_with_niftyimages(settings, &[]).await;
+    let response = service
+        .http
+        .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
+        .json(&json!({"url": format!("{}/hooks/ghl", service.url)}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    (service, nifty)
+}
+
+/// Waits until the contacts store's row for `email` satisfies `test` (`None`: no row).
+async fn row_until(nifty: &NiftySandbox, email: &str, test: impl Fn(Option<&Value>) -> bool) {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = nifty.store_rows("contacts").unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.values.get("email").and_then(Value::as_str) == Some(email))
+            .map(|r| Value::Object(r.values.clone()));
+        if test(row.as_ref()) {
+            return;
+        }
+        assert!(Instant::now() < until, "the store never got there: {row:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn add_record_calls(nifty: &NiftySandbox) -> usize {
+    nifty
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/Store/AddRecord"))
+        .count()
+}
+
+async fn ghl(service: &Service, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let response = service
+        .http
+        .request(method, format!("{}{path}", service.sandbox.url()))
+        .bearer_auth(service.sandbox.pit(0))
+        .header("Version", "2021-07-28")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_ghl_contact_reaches_the_data_store_and_leaves_it_when_deleted() {
+    let (service, nifty) = both().await;
+    let created = ghl(
+        &service,
+        reqwest::Method::POST,
+        "/contacts/",
+        json!({"locationId": service.location, "email": "Dee@Example.com", "firstName": "Dee", "tags": ["vip"]}),
+    )
+    .await;
+    let id = created["contact"]["id"].as_str().unwrap().to_owned();
+    row_until(&nifty, "dee@example.com", |row| {
+        row.is_some_and(|r| r["first_name"] == "Dee" && r["tags"] == "vip")
+    })
+    .await;
+
+    ghl(
+        &service,
+        reqwest::Method::PUT,
+        &format!("/contacts/{id}"),
+        json!({"firstName": "Deirdre"}),
+    )
+    .await;
+    row_until(&nifty, "dee@example.com", |row| {
+        row.is_some_and(|r| r["first_name"] == "Deirdre")
+    })
+    .await;
+    assert_eq!(
+        nifty.store_rows("contacts").unwrap().len(),
+        1,
+        "an upsert, not a second row"
+    );
+
+    ghl(
+        &service,
+        reqwest::Method::DELETE,
+        &format!("/contacts/{id}"),
+        json!({}),
+    )
+    .await;
+    row_until(&nifty, "dee@example.com", |row| row.is_none()).await;
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_change_nifty_ghl_made_comes_back_without_a_loop() {
+    let (service, nifty) = both().await;
+    // A NiftyImages-side event: the contact-sync recipe upserts it into GHL; GHL's webhook
+    // of that change comes back, and the Data Store gets the row once.
+    let (status, _) = service
+        .events(
+            "e-1",
+            json!({"id": "e-1", "type": "contact.created", "data": {"contactId": "n-1", "email": "eve@example.com", "name": "Eve Example"}}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    row_until(&nifty, "eve@example.com", |row| {
+        row.is_some_and(|r| r["first_name"] == "Eve")
+    })
+    .await;
+    let writes = add_record_calls(&nifty);
+    assert_eq!(writes, 1);
+
+    // The same content again, from both sides: GHL's upsert changes nothing it reports, and
+    // a redelivered-looking ContactUpdate with the same fields makes no second write.
+    let (status, _) = service
+        .events(
+            "e-2",
+            json!({"id": "e-2", "type": "contact.updated", "data": {"contactId": "n-1", "email": "eve@example.com", "name": "Eve Example"}}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    service.ghl_after_delivery().await;
+    // Let any webhook of that upsert arrive and its jobs run.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    service.ghl_after_delivery().await;
+    assert_eq!(
+        add_record_calls(&nifty),
+        writes,
+        "an unchanged record is not written again"
+    );
+    let upserts = service
+        .sandbox_requests()
+        .await
+        .iter()
+        .filter(|r| r["route"] == "/contacts/upsert")
+        .count();
+    assert_eq!(
+        upserts, 2,
+        "one GHL upsert per NiftyImages event, none caused by webhooks"
+    );
+    service.stop().await;
+}
