@@ -20,6 +20,7 @@ pub mod niftyimages_side;
 pub mod notify;
 pub mod pipeline;
 pub mod recipes;
+pub mod reconcile;
 pub mod runner;
 pub mod signing;
 

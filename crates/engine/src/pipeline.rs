@@ -62,6 +62,7 @@ impl Pipeline {
         );
         let mut recipes = Recipes::load(Some(&config.recipes.dir))?;
         recipes.turn_off_unconfigured(&nifty);
+        let reconcile_wanted = crate::reconcile::wanted(&recipes);
         let recipes = Arc::new(recipes);
         let store = Arc::clone(connections.vault().store());
         let owner = format!(
@@ -99,8 +100,19 @@ impl Pipeline {
             wake,
             nifty,
         ));
+        let connections = Arc::clone(runner.connections());
         let stop = CancellationToken::new();
         let workers = tokio::spawn(Arc::clone(&runner).run(stop.clone()));
+        let every = config.ghl_webhooks.reconcile_every_secs;
+        if reconcile_wanted && every > 0 {
+            tokio::spawn(reconcile_loop(
+                Arc::clone(&connections),
+                Arc::clone(&store),
+                ingestor.clone(),
+                Duration::from_secs(every),
+                stop.clone(),
+            ));
+        }
         Ok(Self {
             ingestor,
             metrics,
@@ -136,6 +148,52 @@ impl Pipeline {
             .is_err()
         {
             tracing::warn!("the ingest committer did not finish: an ingest handle is still held");
+        }
+    }
+}
+
+/// Every `every`, one reconciliation pass per connected location (see [`crate::reconcile`]).
+/// With several instances each makes its passes; the event ids make the repeats harmless.
+async fn reconcile_loop(
+    connections: Arc<Connections>,
+    store: Arc<dyn Store>,
+    ingestor: Ingestor,
+    every: Duration,
+    stop: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = stop.cancelled() => return,
+        }
+        let locations: Vec<String> = match connections.vault().connections().await {
+            Ok(all) => all.into_iter().filter_map(|c| c.location_id).collect(),
+            Err(error) => {
+                tracing::warn!(%error, "reconciliation: cannot list the connections");
+                continue;
+            }
+        };
+        for location in locations {
+            let id = store::vault::connection_id(
+                store::vault::UserType::Location,
+                Some(&location),
+                None,
+            );
+            let client = match connections.client(&id).await {
+                Ok(client) => client,
+                Err(error) => {
+                    tracing::warn!(%location, %error, "reconciliation skipped");
+                    continue;
+                }
+            };
+            match crate::reconcile::run_pass(&client, &store, &ingestor, &location, &|_| {}).await {
+                Ok(pass) => {
+                    tracing::info!(%location, read = pass.read, accepted = pass.accepted, "reconciliation pass")
+                }
+                Err(error) => {
+                    tracing::warn!(%location, %error, "reconciliation pass failed; the next one resumes from the checkpoint")
+                }
+            }
         }
     }
 }

@@ -80,6 +80,10 @@ impl Runner {
         }
     }
 
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.connections
+    }
+
     pub fn owner(&self) -> &str {
         &self.owner
     }

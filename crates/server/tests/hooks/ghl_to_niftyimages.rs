@@ -12,6 +12,20 @@ use serde_json::{Value, json};
 use crate::Service;
 
 async fn both() -> (Service, NiftySandbox) {
+    let (service, nifty) = both_unsubscribed().await;
+    let response = service
+        .http
+        .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
+        .json(&json!({"url": format!("{}/hooks/ghl", service.url)}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    (service, nifty)
+}
+
+/// Both sandboxes, with GHL's webhooks going nowhere (as if GHL dropped every one).
+async fn both_unsubscribed() -> (Service, NiftySandbox) {
     let nifty = NiftySandbox::start(NiftySandboxConfig::default())
         .await
         .unwrap();
@@ -27,14 +41,6 @@ async fn both() -> (Service, NiftySandbox) {
         .unwrap(),
     )]);
     let service = Service::start_with_niftyimages(settings, &[]).await;
-    let response = service
-        .http
-        .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
-        .json(&json!({"url": format!("{}/hooks/ghl", service.url)}))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
     (service, nifty)
 }
 
@@ -172,5 +178,53 @@ async fn a_change_nifty_ghl_made_comes_back_without_a_loop() {
         upserts, 2,
         "one GHL upsert per NiftyImages event, none caused by webhooks"
     );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn reconciliation_repairs_a_dropped_webhook_and_resumes_from_its_checkpoint() {
+    let (service, nifty) = both_unsubscribed().await;
+    ghl(
+        &service,
+        reqwest::Method::POST,
+        "/contacts/",
+        json!({"locationId": service.location, "email": "fay@example.com", "firstName": "Fay"}),
+    )
+    .await;
+    let client = service
+        .connections
+        .client(&format!("loc_{}", service.location))
+        .await
+        .unwrap();
+    let ingestor = &service.pipeline.as_ref().unwrap().ingestor;
+    let pass = engine::reconcile::run_pass(
+        &client,
+        service.store(),
+        ingestor,
+        &service.location,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((pass.read, pass.accepted), (1, 1));
+    assert!(pass.checkpoint.is_some());
+    row_until(&nifty, "fay@example.com", |row| {
+        row.is_some_and(|r| r["first_name"] == "Fay")
+    })
+    .await;
+
+    // Nothing changed since: the next pass reads from the checkpoint and stores nothing new.
+    let again = engine::reconcile::run_pass(
+        &client,
+        service.store(),
+        ingestor,
+        &service.location,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.accepted, 0, "{again:?}");
+    service.ghl_after_delivery().await;
+    assert_eq!(add_record_calls(&nifty), 1);
     service.stop().await;
 }
