@@ -81,6 +81,9 @@ pub enum Command {
     /// NiftyImages-side events: send a file of them to the running service.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Backfill: read each location's GHL contacts changed since its checkpoint and store
+    /// them as ContactUpdate events for the recipes (resumable; `serve` delivers the jobs).
+    Sync(SyncArgs),
     /// Jobs that failed for good: list, show, replay, discard.
     #[command(subcommand, name = "dead-letters")]
     DeadLetters(DeadLettersCommand),
@@ -577,6 +580,16 @@ pub enum EventsCommand {
     /// service's signed door, as any producer would. Every event is checked first; one bad
     /// event stops the command before anything is sent. Sending a file twice is safe.
     Send(EventsSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this location (default: every connected location).
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Start from the first contact instead of the checkpoint.
+    #[arg(long)]
+    pub from_start: bool,
 }
 
 #[derive(Debug, Args)]

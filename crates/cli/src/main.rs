@@ -48,6 +48,7 @@ fn main() -> ExitCode {
                 commands::dead_letters::run(&cli.config, cli.json, command).await
             }
             Command::Runs(args) => commands::dead_letters::runs(&cli.config, cli.json, args).await,
+            Command::Sync(args) => commands::sync::run(&cli.config, cli.json, args).await,
             Command::Queue => commands::dead_letters::queue(&cli.config, cli.json).await,
             Command::Ops(command) => commands::ops::run(cli.json, command),
             Command::Sandbox(args) => sandbox_cmd::run(args).await,

@@ -11,3 +11,4 @@ pub mod keys;
 pub mod ops;
 pub mod recipes;
 pub mod serve;
+pub mod sync;
