@@ -115,6 +115,9 @@ pub enum Command {
     Appointments(AppointmentsCommand),
     /// The contacts of a business.
     BusinessContacts(BusinessContactsArgs),
+    /// NiftyImages calls: Data Store fields and records, timers, images. Keys come from the
+    /// config's [niftyimages] section, --key-file or NIFTY_GHL_NIFTYIMAGES_KEY.
+    Nifty(NiftyArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -636,4 +639,124 @@ pub struct RecipesDryRunArgs {
     /// The GHL location for events that name none (else pipeline.default_location_id).
     #[arg(long = "for-location")]
     pub location: Option<String>,
+}
+
+/// `nifty-ghl nifty …`: where the NiftyImages calls go and with which key.
+#[derive(Debug, Args)]
+pub struct NiftyArgs {
+    /// The NiftyImages API root (default: the config's niftyimages.base_url).
+    #[arg(long, global = true, env = "NIFTY_GHL_NIFTYIMAGES_BASE_URL")]
+    pub nifty_url: Option<String>,
+
+    /// A file holding the key to use instead of the configured one (the store's, the timer's
+    /// or the account's, as the command needs). Keys are never taken on the command line.
+    #[arg(long, global = true)]
+    pub key_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: NiftyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NiftyCommand {
+    /// A Data Store's schema.
+    #[command(subcommand)]
+    Stores(NiftyStoresCommand),
+    /// Write or delete Data Store records.
+    #[command(subcommand)]
+    Records(NiftyRecordsCommand),
+    /// Countdown timers.
+    #[command(subcommand)]
+    Timers(NiftyTimersCommand),
+    /// The account's images and their opens.
+    #[command(subcommand)]
+    Images(NiftyImagesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NiftyStoresCommand {
+    /// The fields of a store: names, types, which are unique.
+    Fields {
+        /// The store's name in [niftyimages.stores].
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NiftyRecordsCommand {
+    /// Create a record, or update the one with the same unique value.
+    Upsert {
+        #[arg(long)]
+        store: Option<String>,
+        /// The record as a flat JSON object, such as '{"email":"ann@example.com"}'. (Not
+        /// `--json`: that is the global flag for JSON output.)
+        #[arg(
+            long,
+            value_name = "OBJECT",
+            conflicts_with = "file",
+            required_unless_present = "file"
+        )]
+        record: Option<String>,
+        /// A file holding the record as JSON.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Delete a record by its id, or by its unique field(s).
+    Delete {
+        #[arg(long)]
+        store: Option<String>,
+        /// The record's id.
+        #[arg(long, conflicts_with = "key", required_unless_present = "key")]
+        id: Option<String>,
+        /// The unique field(s) as JSON, such as '{"email":"ann@example.com"}'.
+        #[arg(long, value_name = "OBJECT")]
+        key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NiftyTimersCommand {
+    /// Move a countdown timer's target date.
+    Update {
+        /// The timer's name in [niftyimages.timers].
+        #[arg(long)]
+        timer: Option<String>,
+        /// The timer image's URL, when the key comes from --key-file or the environment.
+        #[arg(long)]
+        url: Option<String>,
+        /// The new target, ISO 8601 (2026-12-24T17:00:00Z, or without zone for the timer's
+        /// own time zone).
+        #[arg(long)]
+        target: String,
+        /// The target is UTC: NiftyImages shifts it into the timer's time zone.
+        #[arg(long)]
+        utc: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NiftyImagesCommand {
+    /// One page of images, or every image with --all.
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, default_value_t = 10)]
+        page_size: u32,
+    },
+    /// One image by its URL.
+    Get {
+        #[arg(long)]
+        url: String,
+    },
+    /// Every image's opens in a window (default: the last 30 days).
+    Stats {
+        /// Start, ISO 8601 (2026-01-01 or 2026-01-01T00:00:00Z).
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
 }

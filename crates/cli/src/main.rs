@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod commands;
 mod local;
+mod nifty;
 mod output;
 mod sandbox_cmd;
 
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
                 api::appointments::run(&cli.api, cli.json, command).await
             }
             Command::BusinessContacts(args) => api::business::run(&cli.api, cli.json, args).await,
+            Command::Nifty(args) => nifty::run(&cli.config, cli.json, args).await,
         }
     });
     match result {

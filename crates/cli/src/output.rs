@@ -51,6 +51,14 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
+    if let Some(nifty) = error.downcast_ref::<niftyimages::NiftyError>() {
+        // The client scrubs keys out of its messages; input it refused is the caller's to fix.
+        eprintln!("error: {nifty}");
+        return match nifty {
+            niftyimages::NiftyError::InvalidInput(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        };
+    }
     if error.downcast_ref::<InputError>().is_some() {
         eprintln!("error: {error}");
         return ExitCode::from(2);

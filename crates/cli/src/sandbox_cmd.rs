@@ -1,6 +1,9 @@
-//! `nifty-ghl sandbox`: runs the GHL sandbox until Ctrl-C, after printing one JSON line with
-//! everything a script needs (URL, app credentials, locations and their PITs, webhook key).
+//! `nifty-ghl sandbox`: runs the GHL sandbox and the NiftyImages sandbox until Ctrl-C, after
+//! printing two JSON lines: first the GHL sandbox's (URL, app credentials, locations and their
+//! PITs, webhook key; unchanged, so scripts reading one line keep working), then
+//! `{"niftyimages": {...}}` (API URL, account, store and timer keys, images).
 
+use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
 use sandbox::{Faults, RateLimitSettings, SandboxConfig, Settings, WebhookSettings};
 
 use crate::cli::SandboxArgs;
@@ -50,12 +53,26 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
             anyhow::Error::new(error).context("cannot start the sandbox")
         }
     })?;
+    let nifty = NiftySandbox::start(NiftySandboxConfig {
+        host: args.host,
+        seed: args.seed,
+        ..NiftySandboxConfig::default()
+    })
+    .await
+    .map_err(|error| anyhow::Error::new(error).context("cannot start the NiftyImages sandbox"))?;
     println!("{}", serde_json::to_string(running.info())?);
+    println!(
+        "{}",
+        serde_json::to_string(&serde_json::json!({"niftyimages": nifty.info()}))?
+    );
     eprintln!(
-        "GHL sandbox listening on {} (control API under /_sandbox/); Ctrl-C stops it",
-        running.url()
+        "GHL sandbox listening on {} and NiftyImages sandbox on {} (control APIs under \
+         /_sandbox/); Ctrl-C stops both",
+        running.url(),
+        nifty.api_url()
     );
     running.run_until(shutdown_signal()).await;
+    nifty.shutdown().await;
     Ok(())
 }
 

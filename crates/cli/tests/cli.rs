@@ -325,13 +325,23 @@ async fn the_sandbox_command_prints_one_json_line_and_serves() {
             .unwrap(),
     );
     let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
+    let (line, nifty_line) = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
+        let (mut line, mut nifty) = (String::new(), String::new());
+        reader.read_line(&mut line).unwrap();
+        reader.read_line(&mut nifty).unwrap();
+        (line, nifty)
     })
     .await
     .unwrap();
+    // The NiftyImages sandbox runs beside it, on a second line.
+    let nifty: Value = serde_json::from_str(&nifty_line).unwrap();
+    assert!(
+        nifty["niftyimages"]["api_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1")
+    );
     let info: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(info["locations"].as_array().unwrap().len(), 3);
     assert!(
@@ -347,6 +357,7 @@ async fn the_sandbox_command_prints_one_json_line_and_serves() {
             .starts_with("MCowBQYDK2VwAyEA")
     );
     assert!(info["client_id"].as_str().unwrap().contains('-'));
+    niftyimages::install_crypto_provider();
     let served: Value = reqwest::get(format!("{}/_sandbox/info", info["url"].as_str().unwrap()))
         .await
         .unwrap()

@@ -11,7 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 /// the store → Use Our API) for `/Store*`; a timer key (timer image → Target Date Automation →
 /// Show API Key) for `/Timer/Update`. The client sends every kind the same way; the kind is
 /// kept so callers and logs can say which key was used without showing it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyKind {
     Account,

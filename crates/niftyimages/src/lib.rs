@@ -16,6 +16,7 @@ mod client;
 mod de;
 mod error;
 mod key;
+mod operations;
 mod tls;
 
 pub mod bee;
@@ -32,4 +33,5 @@ pub use client::{ClientConfig, DateRange, NiftyClient, PRODUCTION_BASE_URL};
 pub use de::parse_date;
 pub use error::NiftyError;
 pub use key::{ApiKey, KeyKind};
+pub use operations::{OPERATIONS, Operation, path_matches};
 pub use tls::install_crypto_provider;

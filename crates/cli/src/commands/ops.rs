@@ -25,20 +25,38 @@ fn list(json: bool, kind: Option<OpKind>) -> anyhow::Result<()> {
     if json {
         return print_json(&operations);
     }
-    let mut out = table(&["NAME", "KIND", "METHOD", "PATH", "SCOPE", "DESCRIPTION"]);
+    let mut out = table(&[
+        "NAME",
+        "SERVICE",
+        "KIND",
+        "METHOD",
+        "PATH",
+        "AUTH",
+        "DESCRIPTION",
+    ]);
     for op in &operations {
         out.add_row(vec![
             op.name.to_owned(),
+            op.service.as_str().to_owned(),
             op.kind.as_str().to_owned(),
             op.method.map_or("-", |m| m.as_str()).to_owned(),
             op.path.unwrap_or("-").to_owned(),
-            op.scope.unwrap_or("-").to_owned(),
+            auth(op),
             op.description.to_owned(),
         ]);
     }
     println!("{out}");
     println!("{} operation(s)", operations.len());
     Ok(())
+}
+
+/// What authorises the call: a GHL OAuth scope, or the kind of NiftyImages key it takes.
+fn auth(op: &Operation) -> String {
+    match (op.scope, op.key_kind) {
+        (Some(scope), _) => scope.to_owned(),
+        (None, Some(kind)) => format!("{kind} key"),
+        (None, None) => "-".to_owned(),
+    }
 }
 
 fn show(json: bool, name: &str) -> anyhow::Result<()> {
@@ -54,6 +72,7 @@ fn show(json: bool, name: &str) -> anyhow::Result<()> {
     let mut out = table(&["FIELD", "VALUE"]);
     let rows = [
         ("name", op.name.to_owned()),
+        ("service", op.service.as_str().to_owned()),
         ("kind", op.kind.as_str().to_owned()),
         ("description", op.description.to_owned()),
         ("method", dash(op.method.map(|m| m.as_str()))),
@@ -65,7 +84,12 @@ fn show(json: bool, name: &str) -> anyhow::Result<()> {
                 catalog::Body::Form => "form-encoded",
             })),
         ),
+        ("query inputs", op.query.join(", ")),
         ("scope", dash(op.scope)),
+        (
+            "key kind",
+            op.key_kind.map(|k| format!("{k} key")).unwrap_or_default(),
+        ),
         ("event type", dash(op.event_type)),
         ("required inputs", op.required_inputs().join(", ")),
         (

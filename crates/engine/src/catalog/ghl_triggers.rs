@@ -2,8 +2,8 @@
 //! input schema is the webhook body as GHL documents it, built from the same field list the
 //! recipes check their templates against, so the two cannot disagree.
 
-use super::Operation;
 use super::schema::{Inputs, date_time, email, flag, non_empty, text};
+use super::{Operation, Service};
 use crate::events::{DataField, FieldKind};
 use crate::ghl_events::{GHL_EVENT_TYPES, data_fields};
 
@@ -63,7 +63,7 @@ pub(super) fn operations() -> Vec<Operation> {
                         }
                     });
             let name: &'static str = Box::leak(format!("ghl.{event_type}").into_boxed_str());
-            Operation::trigger(name, event_type, about(event_type), inputs)
+            Operation::trigger(Service::Ghl, name, event_type, about(event_type), inputs)
         })
         .collect()
 }

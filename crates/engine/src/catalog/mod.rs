@@ -1,14 +1,18 @@
-//! The operations catalog: every action (a GHL call) and every trigger (a NiftyImages-side
-//! event type) nifty-ghl can run, each with its name, HTTP method and path, required scope,
-//! input schema and a one-line description. Recipes name operations from here, and
+//! The operations catalog: every action (a GHL call or a NiftyImages call) and every trigger
+//! (a NiftyImages-side event type or a GHL webhook) nifty-ghl knows, each with its service,
+//! name, HTTP method and path, what authorises it (a GHL OAuth scope or a NiftyImages key
+//! kind), input schema and a one-line description. Recipes name operations from here, and
 //! `nifty-ghl ops list|show` prints it.
 //!
-//! The catalog is data, built once. The scope of an action is not written here: it comes from
-//! [`ghl::required_scope`], the same function the client uses to refuse a call the connection
-//! was not granted, so the two cannot disagree.
+//! The catalog is data, built once. The scope of a GHL action is not written here: it comes
+//! from [`ghl::required_scope`], the same function the client uses to refuse a call the
+//! connection was not granted, so the two cannot disagree. NiftyImages has no OAuth: its
+//! actions name the kind of API key the call takes, and the tests hold their method+path pairs
+//! and key kinds to [`niftyimages::OPERATIONS`], the list the client's own tests check.
 
 mod ghl_actions;
 mod ghl_triggers;
+mod niftyimages_actions;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -19,11 +23,31 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use niftyimages::KeyKind;
+
+/// The service an action calls, or a trigger's event comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Ghl,
+    #[serde(rename = "niftyimages")]
+    NiftyImages,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ghl => "ghl",
+            Self::NiftyImages => "niftyimages",
+        }
+    }
+}
+
 /// What an operation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// A call nifty-ghl makes (to GHL).
+    /// A call nifty-ghl makes (to GHL or to NiftyImages).
     Action,
     /// An event that starts a recipe.
     Trigger,
@@ -68,7 +92,8 @@ impl Method {
 }
 
 /// How an action's body is sent. Inputs that are not path parameters go into the body when
-/// there is one, and into the query string when there is none.
+/// there is one, and into the query string when there is none, except those an action lists
+/// in [`Operation::query`] (NiftyImages' `?url=` on its PUT and POST calls).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Body {
@@ -80,18 +105,28 @@ pub enum Body {
 /// One entry of the catalog.
 #[derive(Debug, Clone, Serialize)]
 pub struct Operation {
-    /// Dotted: `ghl.<resource>.<verb>` for actions, `niftyimages.<event type>` for triggers.
+    /// Dotted: `<service>.<resource>.<verb>` for actions, `niftyimages.<event type>` and
+    /// `ghl.<webhook type>` for triggers.
     pub name: &'static str,
     pub kind: Kind,
-    /// The GHL call (actions only).
+    /// Which API an action calls, or where a trigger's event comes from.
+    pub service: Service,
+    /// The call (actions only).
     pub method: Option<Method>,
-    /// The GHL path, exactly as the official OpenAPI files spell it (actions only).
+    /// The path (actions only): a GHL path exactly as the official OpenAPI files spell it
+    /// (placeholders `{name}`), or a NiftyImages path relative to `/v1` as its docs spell it
+    /// (placeholders `:name`).
     pub path: Option<&'static str>,
     /// The action's request body, if it sends one.
     pub body: Option<Body>,
-    /// The OAuth scope the connection needs for the call (none for the token endpoint and for
-    /// triggers).
+    /// Inputs sent in the query string although the action has a body.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub query: &'static [&'static str],
+    /// The OAuth scope the connection needs for a GHL call (none for the token endpoint, for
+    /// NiftyImages calls and for triggers).
     pub scope: Option<&'static str>,
+    /// The kind of NiftyImages API key a NiftyImages call takes (none for GHL and triggers).
+    pub key_kind: Option<KeyKind>,
     /// The event type a trigger stands for, as events carry it in `type`.
     pub event_type: Option<&'static str>,
     pub description: &'static str,
@@ -114,10 +149,41 @@ impl Operation {
         Self {
             name,
             kind: Kind::Action,
+            service: Service::Ghl,
             method: Some(method),
             path: Some(path),
             body,
+            query: &[],
             scope: ghl::required_scope(&method.as_http(), &segments),
+            key_kind: None,
+            event_type: None,
+            description,
+            input_schema: inputs.schema(),
+        }
+    }
+
+    /// A NiftyImages call: authorised by a key of `key_kind`, so it has no OAuth scope.
+    #[allow(clippy::too_many_arguments)]
+    fn niftyimages_action(
+        name: &'static str,
+        method: Method,
+        path: &'static str,
+        body: Option<Body>,
+        query: &'static [&'static str],
+        key_kind: KeyKind,
+        description: &'static str,
+        inputs: schema::Inputs,
+    ) -> Self {
+        Self {
+            name,
+            kind: Kind::Action,
+            service: Service::NiftyImages,
+            method: Some(method),
+            path: Some(path),
+            body,
+            query,
+            scope: None,
+            key_kind: Some(key_kind),
             event_type: None,
             description,
             input_schema: inputs.schema(),
@@ -125,6 +191,7 @@ impl Operation {
     }
 
     fn trigger(
+        service: Service,
         name: &'static str,
         event_type: &'static str,
         description: &'static str,
@@ -133,10 +200,13 @@ impl Operation {
         Self {
             name,
             kind: Kind::Trigger,
+            service,
             method: None,
             path: None,
             body: None,
+            query: &[],
             scope: None,
+            key_kind: None,
             event_type: Some(event_type),
             description,
             input_schema: inputs.schema(),
@@ -187,23 +257,29 @@ impl Operation {
         groups
     }
 
-    /// The path parameters of an action, in the order the path names them.
+    /// The path parameters of an action, in the order the path names them (`{name}` in GHL
+    /// paths, `:name` in NiftyImages ones).
     pub fn path_params(&self) -> Vec<&'static str> {
         self.path
             .map(|path| {
                 path.split('/')
-                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                    .filter_map(|s| {
+                        s.strip_prefix('{')
+                            .and_then(|s| s.strip_suffix('}'))
+                            .or_else(|| s.strip_prefix(':'))
+                    })
                     .collect()
             })
             .unwrap_or_default()
     }
 }
 
-/// Every operation: the GHL actions, then the triggers.
+/// Every operation: the GHL actions, the NiftyImages actions, then the triggers.
 pub fn all() -> &'static [Operation] {
     static CATALOG: OnceLock<Vec<Operation>> = OnceLock::new();
     CATALOG.get_or_init(|| {
         let mut operations = ghl_actions::operations();
+        operations.extend(niftyimages_actions::operations());
         operations.extend(triggers::operations());
         operations.extend(ghl_triggers::operations());
         operations

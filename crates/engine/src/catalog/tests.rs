@@ -1,6 +1,7 @@
-//! What keeps the catalog honest: actions against GHL's official OpenAPI files (with live
-//! GHL's known differences applied) and against the calls the `ghl` client documents; triggers
-//! against the event door itself.
+//! What keeps the catalog honest: GHL actions against GHL's official OpenAPI files (with live
+//! GHL's known differences applied) and against the calls the `ghl` client documents;
+//! NiftyImages actions against the list the `niftyimages` client is tested to call and against
+//! the NiftyImages sandbox's routes; triggers against the event door itself.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,8 +11,17 @@ use serde_json::{Map, Value, json};
 use super::*;
 use crate::events::{EVENT_TYPES, parse_event};
 
+/// The GHL actions (what the GHL spec checks below are about).
 fn actions() -> impl Iterator<Item = &'static Operation> {
-    all().iter().filter(|op| op.kind == Kind::Action)
+    all()
+        .iter()
+        .filter(|op| op.kind == Kind::Action && op.service == Service::Ghl)
+}
+
+fn niftyimages_actions() -> impl Iterator<Item = &'static Operation> {
+    all()
+        .iter()
+        .filter(|op| op.kind == Kind::Action && op.service == Service::NiftyImages)
 }
 
 fn triggers() -> impl Iterator<Item = &'static Operation> {
@@ -100,29 +110,28 @@ fn names_are_unique_and_well_formed() {
     for op in all() {
         assert!(seen.insert(op.name), "{} appears twice", op.name);
         let parts: Vec<&str> = op.name.split('.').collect();
-        // GHL's triggers keep GHL's own event names (`ghl.ContactCreate`), as its webhooks
-        // spell them; `ghl_trigger_schemas_require_…` holds them to `ghl.<event type>`.
-        let ghl_trigger = op.kind == Kind::Trigger
-            && crate::ghl_events::is_ghl_type(op.event_type.unwrap_or_default());
-        if !ghl_trigger {
-            assert!(
-                parts.iter().all(|p| !p.is_empty()
-                    && p.starts_with(|c: char| c.is_ascii_lowercase())
-                    && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
-                "{} is not dotted lower_snake_case",
-                op.name
-            );
-        }
+        // A GHL webhook trigger keeps GHL's own PascalCase type (`ghl.ContactCreate`).
+        let checked = if op.kind == Kind::Trigger && op.service == Service::Ghl {
+            &parts[..1]
+        } else {
+            &parts[..]
+        };
+        assert!(
+            checked.iter().all(|p| !p.is_empty()
+                && p.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+            "{} is not dotted lower_snake_case",
+            op.name
+        );
         match op.kind {
             Kind::Action => assert!(
-                parts.len() == 3 && parts[0] == "ghl",
-                "{}: actions are ghl.<resource>.<verb>",
+                parts.len() == 3 && parts[0] == op.service.as_str(),
+                "{}: actions are <service>.<resource>.<verb>",
                 op.name
             ),
-            Kind::Trigger if ghl_trigger => {}
             Kind::Trigger => assert_eq!(
                 op.name,
-                format!("niftyimages.{}", op.event_type.unwrap()),
+                format!("{}.{}", op.service.as_str(), op.event_type.unwrap()),
                 "a trigger is named after its event type"
             ),
         }
@@ -416,7 +425,12 @@ fn every_input_schema_compiles_and_takes_its_samples() {
         }
         if op.kind == Kind::Action {
             let mut unknown = full.clone();
-            unknown["noSuchInput"] = json!(1);
+            // A Data Store record takes the store's own field names, but single values only.
+            unknown["noSuchInput"] = if schema["additionalProperties"] == json!(false) {
+                json!(1)
+            } else {
+                json!({"nested": 1})
+            };
             assert!(
                 !validator.is_valid(&unknown),
                 "{}: unknown inputs pass",
@@ -663,3 +677,145 @@ fn ghl_trigger_schemas_require_what_the_webhook_door_requires() {
     }
     assert_eq!(count, crate::ghl_events::GHL_EVENT_TYPES.len());
 }
+
+/// NiftyImages actions are exactly `niftyimages::OPERATIONS` (method, path and key kind), the
+/// list the client's sandbox tests prove it calls, entry for entry.
+#[test]
+fn niftyimages_actions_are_the_calls_the_client_makes() {
+    let ours: BTreeSet<(String, String, KeyKind)> = niftyimages_actions()
+        .map(|op| {
+            let (method, path) = method_and_path(op);
+            (
+                method,
+                path,
+                op.key_kind.expect("a NiftyImages action has a key kind"),
+            )
+        })
+        .collect();
+    let client: BTreeSet<(String, String, KeyKind)> = niftyimages::OPERATIONS
+        .iter()
+        .map(|op| (op.method.to_owned(), op.path.to_owned(), op.key))
+        .collect();
+    assert_eq!(
+        ours.len(),
+        niftyimages_actions().count(),
+        "two actions make one call"
+    );
+    assert_eq!(ours, client);
+    for op in niftyimages_actions() {
+        assert_eq!(
+            op.scope, None,
+            "{}: NiftyImages has no OAuth scopes",
+            op.name
+        );
+        for name in op.path_params().into_iter().chain(op.query.iter().copied()) {
+            assert!(op.input_names().contains(&name), "{}: {name}", op.name);
+        }
+        for name in op.path_params() {
+            assert!(op.required_inputs().contains(&name), "{}: {name}", op.name);
+        }
+        assert!(
+            op.query.is_empty() || op.body.is_some(),
+            "{}: query inputs are listed only beside a body",
+            op.name
+        );
+    }
+    for op in actions() {
+        assert_eq!(op.key_kind, None, "{}", op.name);
+        assert!(op.query.is_empty(), "{}", op.name);
+    }
+}
+
+/// Each NiftyImages action's method and path is a route of the NiftyImages sandbox, and takes
+/// the key kind the catalog says: with such a key it gets past authentication, with a key of
+/// another kind it is refused for the kind.
+#[tokio::test]
+async fn niftyimages_actions_are_routes_of_the_sandbox() {
+    use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
+
+    niftyimages::install_crypto_provider();
+    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
+        .await
+        .unwrap();
+    let info = nifty.info().clone();
+    let key = |kind: KeyKind| match kind {
+        KeyKind::Account => info.account_key.clone(),
+        KeyKind::Store => info.stores[0].key.clone(),
+        KeyKind::Timer => info.timers[0].key.clone(),
+    };
+    let http = reqwest::Client::new();
+    for op in niftyimages_actions() {
+        let (method, path) = method_and_path(op);
+        let concrete: Vec<&str> = path
+            .split('/')
+            .map(|s| if s.starts_with(':') { "x" } else { s })
+            .collect();
+        let url = format!("{}{}", nifty.api_url(), concrete.join("/"));
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let kind = op.key_kind.unwrap();
+        let send = |key: String| {
+            http.request(method.clone(), &url)
+                .header("ApiKey", key)
+                .header("Content-Type", "application/json")
+                .body("{}")
+                .send()
+        };
+        let right = send(key(kind)).await.unwrap();
+        let status = right.status().as_u16();
+        let body = right.text().await.unwrap();
+        assert!(
+            !matches!(status, 401 | 403 | 405) && !body.contains("No HTTP resource"),
+            "{}: {method} {path} with a {kind} key answered {status} {body}",
+            op.name
+        );
+        let other = if kind == KeyKind::Account {
+            KeyKind::Store
+        } else {
+            KeyKind::Account
+        };
+        let wrong = send(key(other)).await.unwrap();
+        assert_eq!(
+            wrong.status().as_u16(),
+            401,
+            "{}: with a {other} key",
+            op.name
+        );
+    }
+}
+
+/// The size of the catalog, printed and pinned so the README's counts stay true.
+#[test]
+fn the_catalog_counts() {
+    let count = |service: Service, kind: Kind| {
+        all()
+            .iter()
+            .filter(|op| op.service == service && op.kind == kind)
+            .count()
+    };
+    let ghl_actions = count(Service::Ghl, Kind::Action);
+    let nifty_actions = count(Service::NiftyImages, Kind::Action);
+    let nifty_triggers = count(Service::NiftyImages, Kind::Trigger);
+    let ghl_triggers = count(Service::Ghl, Kind::Trigger);
+    println!(
+        "catalog: {} operations = {ghl_actions} GHL actions + {nifty_actions} NiftyImages actions \
+         + {nifty_triggers} NiftyImages-side triggers + {ghl_triggers} GHL webhook triggers",
+        all().len()
+    );
+    assert_eq!(ghl_actions, 56);
+    assert_eq!(nifty_actions, niftyimages::OPERATIONS.len());
+    assert_eq!(nifty_actions, 31);
+    assert_eq!(nifty_triggers, EVENT_TYPES.len());
+    assert_eq!(ghl_triggers, crate::ghl_events::GHL_EVENT_TYPES.len());
+    assert_eq!(
+        all().len(),
+        ghl_actions + nifty_actions + nifty_triggers + ghl_triggers
+    );
+    assert_eq!(
+        all().len(),
+        TOTAL,
+        "update TOTAL and the README's catalog counts"
+    );
+}
+
+/// Everything in the catalog; the README says the same.
+const TOTAL: usize = 109;

@@ -2,8 +2,8 @@
 //! trigger is the event's `data` as `events::parse_event` checks it: the tests remove each field
 //! from a valid event and hold the verdict of the door to the `required` lists below.
 
-use super::Operation;
 use super::schema::{Inputs, choice, date_time, email, flag, non_empty};
+use super::{Operation, Service};
 
 fn tags_and_custom_fields(inputs: Inputs) -> Inputs {
     inputs
@@ -41,7 +41,9 @@ fn contact_event() -> Inputs {
 }
 
 pub(super) fn operations() -> Vec<Operation> {
-    let trigger = Operation::trigger;
+    let trigger = |name, event_type, description, inputs| {
+        Operation::trigger(Service::NiftyImages, name, event_type, description, inputs)
+    };
     vec![
         trigger(
             "niftyimages.contact.created",

@@ -3,6 +3,7 @@
 mod editors;
 mod errors;
 mod images;
+mod operations;
 mod store;
 mod support;
 mod timer;
