@@ -488,7 +488,8 @@ fn the_operations_catalog_lists_shows_and_names_the_closest_for_a_typo() {
 
     let triggers = run(&["ops", "list", "--kind", "trigger", "--json"]);
     let triggers: Vec<Value> = serde_json::from_slice(&triggers.stdout).unwrap();
-    assert_eq!(triggers.len(), 5);
+    // Six NiftyImages-side event types and sixteen GHL webhooks.
+    assert_eq!(triggers.len(), 22);
     assert!(triggers.iter().all(|op| op["kind"] == "trigger"));
 
     let table = run(&["ops", "list", "--kind", "action"]);
@@ -570,8 +571,11 @@ tags = ["hot-lead"]
     assert_eq!(
         names,
         [
+            "appointment-timer",
             "campaign-follow-up",
             "contact-sync",
+            "ghl-contact-deleted-from-data-store",
+            "ghl-contacts-to-data-store",
             "hot-leads",
             "signup-welcome",
             "timeline-notes"
