@@ -56,7 +56,7 @@ pub struct DataField {
     pub required: bool,
 }
 
-const fn field(name: &'static str, kind: FieldKind, required: bool) -> DataField {
+pub(crate) const fn field(name: &'static str, kind: FieldKind, required: bool) -> DataField {
     DataField {
         name,
         kind,

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::events::{DataField, Event, EventProblem, FieldKind};
+use crate::events::{DataField, Event, EventProblem, FieldKind, field};
 
 /// GHL's INSTALL and UNINSTALL events (the `type` of AppInstall and AppUninstall).
 pub const INSTALL: &str = "INSTALL";
@@ -38,14 +38,6 @@ pub const GHL_EVENT_TYPES: &[&str] = &[
 /// Whether `kind` is a GHL event type (as opposed to a NiftyImages-side one).
 pub fn is_ghl_type(kind: &str) -> bool {
     GHL_EVENT_TYPES.contains(&kind)
-}
-
-const fn field(name: &'static str, kind: FieldKind, required: bool) -> DataField {
-    DataField {
-        name,
-        kind,
-        required,
-    }
 }
 
 /// What the body of each GHL event type holds, per GHL's webhook documentation. Only `id`

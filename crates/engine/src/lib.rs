@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod niftyimages_side;
 pub mod notify;
+pub mod opens_poller;
 pub mod pipeline;
 pub mod recipes;
 pub mod reconcile;

@@ -60,9 +60,11 @@ impl Pipeline {
             crate::niftyimages_side::NiftySide::from_settings(&config.niftyimages)
                 .map_err(|e| PipelineError::NiftyImages(e.to_string()))?,
         );
+        let nifty_account = nifty.account().cloned();
         let mut recipes = Recipes::load(Some(&config.recipes.dir))?;
         recipes.turn_off_unconfigured(&nifty);
         let reconcile_wanted = crate::reconcile::wanted(&recipes);
+        let poll_wanted = crate::opens_poller::wanted(&recipes);
         let recipes = Arc::new(recipes);
         let store = Arc::clone(connections.vault().store());
         let owner = format!(
@@ -112,6 +114,24 @@ impl Pipeline {
                 Duration::from_secs(every),
                 stop.clone(),
             ));
+        }
+        let poll_every = config.niftyimages.poll_every_secs;
+        if poll_wanted && poll_every > 0 {
+            match (nifty_account, config.pipeline.default_location_id.clone()) {
+                (Some(account), Some(location)) => {
+                    tokio::spawn(opens_poll_loop(
+                        account,
+                        Arc::clone(&store),
+                        ingestor.clone(),
+                        location,
+                        Duration::from_secs(poll_every),
+                        stop.clone(),
+                    ));
+                }
+                _ => tracing::warn!(
+                    "a recipe starts from image.opens_increased, but the stats poller needs niftyimages.account_key and pipeline.default_location_id: it is off"
+                ),
+            }
         }
         Ok(Self {
             ingestor,
@@ -194,6 +214,29 @@ async fn reconcile_loop(
                     tracing::warn!(%location, %error, "reconciliation pass failed; the next one resumes from the checkpoint")
                 }
             }
+        }
+    }
+}
+
+/// Every `every`, one reading of NiftyImages' open counters (see [`crate::opens_poller`]).
+async fn opens_poll_loop(
+    account: niftyimages::NiftyClient,
+    store: Arc<dyn Store>,
+    ingestor: Ingestor,
+    location: String,
+    every: Duration,
+    stop: CancellationToken,
+) {
+    loop {
+        match crate::opens_poller::poll_once(&account, &store, &ingestor, &location).await {
+            Ok(events) => tracing::debug!(events, "NiftyImages open counters read"),
+            Err(error) => {
+                tracing::warn!(%error, "reading NiftyImages' open counters failed; the next poll tries again")
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = stop.cancelled() => return,
         }
     }
 }

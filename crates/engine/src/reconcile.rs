@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use ghl::GhlClient;
 use ghl::search::{FilterOperator, SearchContacts, SearchFilter, SearchSort, SortDirection};
-use serde_json::{Value, json};
+use serde_json::json;
 use store::Store;
 
 use crate::events::Event;
@@ -53,8 +53,8 @@ pub async fn checkpoint(
         .await
 }
 
-/// Starts the next pass of `location` from `at` (an ISO-8601 instant), or from the beginning
-/// with `None` (a full backfill).
+/// Starts the next pass of `location` from `at` (an ISO-8601 instant; the Unix epoch makes
+/// the next pass a full backfill).
 pub async fn set_checkpoint(
     store: &Arc<dyn Store>,
     location: &str,
@@ -159,9 +159,4 @@ pub fn wanted(recipes: &crate::recipes::Recipes) -> bool {
     recipes.all().iter().any(|recipe| {
         recipe.enabled && recipe.events.iter().any(|kind| kind.starts_with("Contact"))
     })
-}
-
-/// `data` of an event as reconciliation makes it, for tests.
-pub fn event_for(location: &str, contact: &ghl::contacts::Contact) -> Option<Value> {
-    as_event(location, contact).map(|e| e.data)
 }

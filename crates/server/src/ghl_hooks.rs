@@ -128,7 +128,8 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     }
     // Install and uninstall act first: if that fails, GHL is asked to come back, and the
     // event is stored only once its effect is in place.
-    if event.kind == INSTALL || event.kind == UNINSTALL {
+    let app_event = event.kind == INSTALL || event.kind == UNINSTALL;
+    if app_event {
         let outcome = if event.kind == INSTALL {
             state.connections.install(&event.data).await
         } else {
@@ -140,7 +141,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         }
     }
     if event.location_id.is_none() {
-        if event.kind == INSTALL || event.kind == UNINSTALL {
+        if app_event {
             // An agency-level install or uninstall: its effect is in place, and with no
             // location there is no queue or recipe for it.
             tracing::info!(kind = %event.kind, id = %event.id, "agency-level GHL app event applied");
@@ -158,8 +159,9 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             json!({"accepted": receipt.accepted(), "duplicates": receipt.duplicates()}),
         ),
         Err(IngestError::Recipe { event_id, error }) => {
-            // A recipe that cannot map a GHL event is a recipe to fix; GHL cannot send it
-            // differently, so it is told the event arrived and the run log says why nothing ran.
+            // A recipe that cannot map a GHL event is a recipe to fix: GHL would send the same
+            // body again, so it is not asked to. Once the recipe is fixed, reconciliation
+            // (or `nifty-ghl sync`) reads the contact back.
             tracing::error!(%event_id, %error, "a recipe cannot map this GHL webhook; fix the recipe and reconcile");
             refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,

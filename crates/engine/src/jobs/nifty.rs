@@ -74,12 +74,12 @@ fn unique_value(record: &Map<String, Value>, unique: &str) -> Option<String> {
 }
 
 impl JobContext<'_> {
-    /// Makes one NiftyImages call, recording it, and says what its failure means.
+    /// Makes one NiftyImages call, recording it in the run log.
     async fn nifty_call<T>(
         &mut self,
         name: &'static str,
         call: impl std::future::Future<Output = Result<T, NiftyError>>,
-    ) -> Result<Result<T, NiftyError>, Failure> {
+    ) -> Result<T, NiftyError> {
         let started = Instant::now();
         let result = call.await;
         self.calls.push(CallRecord {
@@ -90,7 +90,7 @@ impl JobContext<'_> {
             },
             ms: started.elapsed().as_millis() as u64,
         });
-        Ok(result)
+        result
     }
 }
 
@@ -151,17 +151,10 @@ pub(super) async fn upsert(ctx: &mut JobContext<'_>, input: StoreUpsert) -> Resu
         tracing::debug!(store = %input.store, "the record is unchanged since nifty-ghl last wrote it; no write");
         return Ok(());
     }
-    let target = format!("store {}", input.store);
-    match ctx
-        .nifty_call(
-            "POST /Store/AddRecord",
-            store.client.upsert_record(&input.record),
-        )
-        .await?
-    {
-        Ok(_) => {}
-        Err(error) => return Err(classify("POST /Store/AddRecord", &target, error)),
-    }
+    const CALL: &str = "POST /Store/AddRecord";
+    ctx.nifty_call(CALL, store.client.upsert_record(&input.record))
+        .await
+        .map_err(|error| classify(CALL, &format!("store {}", input.store), error))?;
     ctx.store
         .put_identity(
             &location,
@@ -182,17 +175,11 @@ pub(super) async fn delete(ctx: &mut JobContext<'_>, input: StoreDelete) -> Resu
         .clone();
     let mut key = Map::new();
     key.insert(store.unique.clone(), Value::String(input.key.clone()));
-    let target = format!("store {}", input.store);
-    match ctx
-        .nifty_call(
-            "DELETE /Store/DeleteRecord",
-            store.client.delete_record(&key),
-        )
-        .await?
-    {
+    const CALL: &str = "DELETE /Store/DeleteRecord";
+    match ctx.nifty_call(CALL, store.client.delete_record(&key)).await {
         // Already gone: the effect is there.
         Ok(_) | Err(NiftyError::NotFound { .. }) => {}
-        Err(error) => return Err(classify("DELETE /Store/DeleteRecord", &target, error)),
+        Err(error) => return Err(classify(CALL, &format!("store {}", input.store), error)),
     }
     ctx.store
         .put_identity(
@@ -222,14 +209,11 @@ pub(super) async fn set_timer(ctx: &mut JobContext<'_>, input: TimerSet) -> Resu
         })?
         .with_timezone(&chrono::Utc);
     let update = niftyimages::timer::TimerUpdate::at_utc(timer.url.clone(), target);
-    let name = format!("timer {}", input.timer);
-    match ctx
-        .nifty_call("PUT /Timer/Update", timer.client.update_timer(&update))
-        .await?
-    {
-        Ok(_) => Ok(()),
-        Err(error) => Err(classify("PUT /Timer/Update", &name, error)),
-    }
+    const CALL: &str = "PUT /Timer/Update";
+    ctx.nifty_call(CALL, timer.client.update_timer(&update))
+        .await
+        .map(|_| ())
+        .map_err(|error| classify(CALL, &format!("timer {}", input.timer), error))
 }
 
 #[cfg(test)]

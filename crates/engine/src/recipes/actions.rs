@@ -195,13 +195,13 @@ pub const ACTIONS: &[Action] = &[
     },
 ];
 
-/// The NiftyImages store or timer a step names, when it names one literally: recipes that
-/// need a target the settings lack are turned off at start, with a warning, instead of
-/// filling the dead letters.
-pub fn nifty_target(action: &str) -> Option<(&'static str, &'static str)> {
+/// Which NiftyImages target an action writes to (`store` or `timer`), which is also the name
+/// of the input that names it: recipes that need a target the settings lack are turned off at
+/// start, with a warning, instead of filling the dead letters.
+pub fn nifty_target(action: &str) -> Option<&'static str> {
     match action {
-        "niftyimages.stores.upsert" | "niftyimages.stores.delete" => Some(("store", "store")),
-        "niftyimages.timers.update" => Some(("timer", "timer")),
+        "niftyimages.stores.upsert" | "niftyimages.stores.delete" => Some("store"),
+        "niftyimages.timers.update" => Some("timer"),
         _ => None,
     }
 }
@@ -358,7 +358,7 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
                     "input record: field {field:?} holds an object; a Data Store record is flat"
                 ));
             }
-            let who = format!("{store}:{}", record_fingerprint_key(&record));
+            let who = format!("{store}:{}", record_key(&record));
             Ok(PlannedJob {
                 kind: STORE_UPSERT,
                 lane: "niftyimages.store",
@@ -398,9 +398,10 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
     }
 }
 
-/// What orders a store record's jobs: its email (the usual unique field), else the whole
-/// record.
-fn record_fingerprint_key(record: &Map<String, Value>) -> String {
+/// What orders a store record's jobs: its email (the usual unique field, and what a delete
+/// names it by), else the whole record. A store keyed by another field gets no ordering
+/// between an upsert and a delete of the same record.
+fn record_key(record: &Map<String, Value>) -> String {
     match record.get("email").and_then(Value::as_str) {
         Some(email) => email.trim().to_lowercase(),
         None => Value::Object(record.clone()).to_string(),

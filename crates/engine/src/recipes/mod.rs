@@ -131,8 +131,8 @@ impl Recipes {
     pub fn turn_off_unconfigured(&mut self, nifty: &crate::niftyimages_side::NiftySide) {
         for recipe in self.recipes.iter_mut().filter(|r| r.enabled) {
             let missing = recipe.steps.iter().find_map(|step| {
-                let (input, kind) = actions::nifty_target(step.action.name)?;
-                let name = step.literal_input(input)?;
+                let kind = actions::nifty_target(step.action.name)?;
+                let name = step.literal_input(kind)?;
                 let present = match kind {
                     "store" => nifty.has_store(&name),
                     _ => nifty.has_timer(&name),

@@ -19,6 +19,7 @@ mod ghl_to_niftyimages;
 mod ghl_webhooks;
 mod image_opens;
 mod nifty_data;
+mod opens_poller;
 mod recipes;
 mod schemas;
 
