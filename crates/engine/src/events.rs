@@ -384,7 +384,9 @@ fn check_data(kind: &str, data: &Value, at: &str) -> Result<(), EventProblem> {
     Ok(())
 }
 
-fn looks_like_email(value: &str) -> bool {
+/// The door's test of an email address: something before the `@`, a dot after it, no
+/// white space.
+pub fn looks_like_email(value: &str) -> bool {
     matches!(value.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !value.contains(char::is_whitespace))
 }
 

@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod catalog;
 pub mod config;
 pub mod connections;
+pub mod engagement;
 pub mod events;
 pub mod ghl_events;
 pub mod governor;

@@ -110,7 +110,9 @@ async fn record_open(
         return;
     };
     let agent = nifty_routes::user_agent(headers);
-    let prefetch = agent.as_deref().is_some_and(is_prefetch);
+    let prefetch = agent
+        .as_deref()
+        .is_some_and(engine::engagement::is_prefetch);
     let mut data = Map::new();
     if let Some(id) = contact_id {
         data.insert("contactId".into(), Value::from(id));
@@ -125,38 +127,15 @@ async fn record_open(
     if let Some(agent) = agent {
         data.insert("userAgent".into(), Value::from(agent));
     }
-    let id = nifty_routes::event_id(
+    let id = engine::engagement::event_id(
         "open",
         image,
         &contact,
         if prefetch { "p" } else { "o" },
-        nifty_routes::this_minute(),
+        engine::engagement::this_minute(),
     );
     let location = param(pairs, &["location_id", "locationId"]);
     nifty_routes::record(door, routes, id, location, data).await;
-}
-
-/// Whether a User-Agent is a mail privacy proxy or prefetcher rather than a person's mail
-/// client: such a fetch says the message was delivered (or cached), not that anyone looked.
-/// Only User-Agents are used; IP ranges change and are not ours to guess.
-pub(crate) fn is_prefetch(agent: &str) -> bool {
-    // Gmail's image proxy ("… (via ggpht.com GoogleImageProxy)"), Yahoo and AOL's proxy.
-    const PROXIES: [&str; 3] = ["GoogleImageProxy", "ggpht.com", "YahooMailProxy"];
-    // Microsoft's link and image preview scanner (Outlook.com, Defender). Outlook's own
-    // clients load images from the reader's device and are real opens.
-    const SCANNERS: [&str; 1] = ["BingPreview"];
-    // Apple Mail Privacy Protection fetches with a bare "Mozilla/5.0" and nothing else.
-    const APPLE_MPP: &str = "Mozilla/5.0";
-    // Gmail's prefetch for signed-in sessions, a fixed, dated Edge-on-Windows string that
-    // ends in a second "Mozilla/5.0".
-    const GMAIL_PREFETCH: &str = "Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0";
-    let agent = agent.trim();
-    agent == APPLE_MPP
-        || agent.ends_with(GMAIL_PREFETCH)
-        || PROXIES
-            .iter()
-            .chain(SCANNERS.iter())
-            .any(|marker| agent.contains(marker))
 }
 
 #[cfg(test)]
@@ -174,24 +153,5 @@ mod tests {
             redirect_target("https://img.example.com/a.png", &[]).unwrap(),
             "https://img.example.com/a.png"
         );
-    }
-
-    #[test]
-    fn proxies_and_prefetchers_are_told_from_mail_clients() {
-        for proxy in [
-            "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
-            "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html",
-            "Mozilla/5.0",
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0",
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) BingPreview/1.0b",
-        ] {
-            assert!(is_prefetch(proxy), "{proxy}");
-        }
-        for client in [
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
-            "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
-        ] {
-            assert!(!is_prefetch(client), "{client}");
-        }
     }
 }

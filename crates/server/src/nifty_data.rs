@@ -72,7 +72,7 @@ pub async fn data(
     };
     let pairs = query_pairs(query.as_deref());
     let email = match param(&pairs, &["email"]) {
-        Some(email) if looks_like_email(email) => email.to_lowercase(),
+        Some(email) if engine::events::looks_like_email(email) => email.to_lowercase(),
         _ => {
             return answer(
                 StatusCode::BAD_REQUEST,
@@ -266,7 +266,7 @@ fn fields(contact: &Contact, names: &[String]) -> Value {
 }
 
 /// Records that NiftyImages rendered `source` for the contact: a `campaign.event` of kind
-/// `preview`, bucketed like opens (see `nifty_routes::event_id`). Its campaign is the
+/// `preview`, bucketed like opens (see `engine::engagement::event_id`). Its campaign is the
 /// request's `campaign_id=`, else the source's name; giving the image's campaign lets the
 /// preview and the open share one follow-up task.
 async fn record_preview(
@@ -286,12 +286,14 @@ async fn record_preview(
     if let Some(agent) = nifty_routes::user_agent(headers) {
         data.insert("userAgent".into(), Value::from(agent));
     }
-    let id = nifty_routes::event_id("preview", source, email, "d", nifty_routes::this_minute());
+    let id = engine::engagement::event_id(
+        "preview",
+        source,
+        email,
+        "d",
+        engine::engagement::this_minute(),
+    );
     nifty_routes::record(door, routes, id, Some(location), data).await;
-}
-
-fn looks_like_email(value: &str) -> bool {
-    matches!(value.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !value.contains(char::is_whitespace))
 }
 
 #[cfg(test)]

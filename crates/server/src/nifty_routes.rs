@@ -97,33 +97,6 @@ pub(crate) fn user_agent(headers: &HeaderMap) -> Option<String> {
         .map(|ua| ua.chars().take(512).collect())
 }
 
-/// The id of an engagement: the same `kind` of `subject` (image or data source) by the same
-/// contact within the same UTC minute is one event. Mail clients and proxies fetch an image
-/// several times for one reading (retries, resized copies, a second device), and each fetch
-/// must not become its own follow-up; the inbox drops the repeats by id. `marker` keeps a
-/// prefetch from swallowing a real open in the same minute. The contact is hashed: emails do
-/// not belong in ids, and the hash keeps the id short whatever the address.
-pub(crate) fn event_id(
-    kind: &str,
-    subject: &str,
-    contact: &str,
-    marker: &str,
-    minute: i64,
-) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, contact.as_bytes());
-    let hash: String = digest.as_ref()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let subject: String = subject.chars().take(80).collect();
-    format!("{kind}:{subject}:{hash}:{marker}:{minute}")
-}
-
-/// The bucket [`event_id`] counts in: minutes since the epoch, UTC.
-pub(crate) fn this_minute() -> i64 {
-    chrono::Utc::now().timestamp() / 60
-}
-
 /// Records one `campaign.event` of `data` for the location the request names (or the default),
 /// waiting for the durable commit (a millisecond or two with group commit). It never fails the
 /// request: a lost record is counted in `nifty_ghl_engagement_lost_total` and logged, and the
@@ -174,17 +147,6 @@ pub(crate) async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_bucket_by_minute_and_hide_the_contact() {
-        let a = event_id("open", "spring", "ann@example.com", "o", 7);
-        assert_eq!(a, event_id("open", "spring", "ann@example.com", "o", 7));
-        assert_ne!(a, event_id("open", "spring", "ann@example.com", "o", 8));
-        assert_ne!(a, event_id("open", "spring", "bob@example.com", "o", 7));
-        assert_ne!(a, event_id("open", "spring", "ann@example.com", "p", 7));
-        assert!(!a.contains("ann"), "{a}");
-        assert!(a.len() < 200);
-    }
 
     #[test]
     fn params_take_the_first_non_empty_of_their_names() {
