@@ -34,7 +34,10 @@ pub async fn connect_locations(
             .connect_pit(
                 &location,
                 SecretString::from(sandbox.pit(i).to_owned()),
-                vec!["contacts.readonly".into(), "contacts.write".into()],
+                engine::config::DEFAULT_SCOPES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
                 false,
             )
             .await?;

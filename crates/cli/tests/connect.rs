@@ -216,7 +216,10 @@ async fn connect_with_oauth_then_list_test_and_rotate_keys() {
     let listed: Value =
         serde_json::from_str(&setup.ok(&["--json", "connections", "list"]).await).unwrap();
     assert_eq!(listed[0]["location_id"], location.as_str());
-    assert_eq!(listed[0]["scopes"], "contacts.readonly contacts.write");
+    assert_eq!(
+        listed[0]["scopes"],
+        "contacts.readonly contacts.write locations/customFields.readonly locations/customFields.write locations/tasks.readonly"
+    );
     assert_eq!(listed[0]["state"], "ok");
     let masked = listed[0]["token"].as_str().unwrap();
     // At most a short kind prefix and the last four characters, like `pit-…abcd`.

@@ -124,6 +124,23 @@ pub fn data_fields(kind: &str) -> &'static [DataField] {
     }
 }
 
+/// Whether GHL left out of this webhook a field it documents and recipes need: live
+/// TaskCreate (and TaskComplete) bodies come without `contactId` and `body`
+/// (highlevel-api-docs#332). Such a webhook is a hint: the task is read back from the API
+/// (`jobs::complete_event`) and recipes run on the whole event.
+pub fn is_incomplete(event: &Event) -> bool {
+    matches!(event.kind.as_str(), "TaskCreate" | "TaskComplete")
+        && event.data["contactId"]
+            .as_str()
+            .is_none_or(|id| id.trim().is_empty())
+}
+
+/// The id of the event a hint becomes once completed from the API: a second completion of the
+/// same webhook is the same event, stored once.
+pub fn completed_id(hint_id: &str) -> String {
+    format!("{hint_id}:completed")
+}
+
 fn problem(pointer: &str, message: impl Into<String>) -> EventProblem {
     EventProblem {
         pointer: pointer.to_owned(),

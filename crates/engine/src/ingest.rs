@@ -99,13 +99,20 @@ impl Ingestor {
                 .ok_or_else(|| IngestError::NoLocation {
                     event_id: event.id.clone(),
                 })?;
-            let jobs =
+            let jobs = if crate::ghl_events::is_incomplete(&event) {
+                // Recipes see it once the API has filled in what GHL left out.
+                match self.recipes.wants(&event.kind) {
+                    true => vec![crate::jobs::complete_event::job(&event, &location, now)],
+                    false => Vec::new(),
+                }
+            } else {
                 self.recipes
                     .plan(&event, &location, now)
                     .map_err(|error| IngestError::Recipe {
                         event_id: event.id.clone(),
                         error,
-                    })?;
+                    })?
+            };
             items.push(IngestItem {
                 event: NewEvent {
                     payload: serde_json::to_string(&event).expect("an event serialises"),

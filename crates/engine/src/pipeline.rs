@@ -101,6 +101,7 @@ impl Pipeline {
             Arc::clone(&metrics),
             wake,
             nifty,
+            ingestor.clone(),
         ));
         let connections = Arc::clone(runner.connections());
         let stop = CancellationToken::new();
@@ -158,11 +159,14 @@ impl Pipeline {
             stop,
             committer,
             workers,
+            runner,
             ..
         } = self;
         drop(ingestor);
         stop.cancel();
         let _ = workers.await;
+        // The runner holds an ingest handle too (jobs submit completed events).
+        drop(runner);
         if tokio::time::timeout(Duration::from_secs(10), committer)
             .await
             .is_err()

@@ -39,6 +39,7 @@ pub struct Runner {
     clients: Mutex<HashMap<String, GhlClient>>,
     writes: JobWrites,
     nifty: Arc<crate::niftyimages_side::NiftySide>,
+    ingestor: crate::ingest::Ingestor,
 }
 
 impl std::fmt::Debug for Runner {
@@ -61,9 +62,11 @@ impl Runner {
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
         nifty: Arc<crate::niftyimages_side::NiftySide>,
+        ingestor: crate::ingest::Ingestor,
     ) -> Self {
         Self {
             nifty,
+            ingestor,
             writes: JobWrites::start(&store),
             owner: claim.id().to_owned(),
             claim,
@@ -225,6 +228,7 @@ impl Runner {
                     store: &self.store,
                     nifty: &self.nifty,
                     writes: &self.writes,
+                    ingestor: &self.ingestor,
                     client: &client,
                     governor: &self.governor,
                     job: &job,

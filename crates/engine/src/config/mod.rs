@@ -8,7 +8,16 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_CONFIG_FILE: &str = "nifty-ghl.toml";
-pub const DEFAULT_SCOPES: [&str; 2] = ["contacts.readonly", "contacts.write"];
+/// What the built-in features use: contacts (sync, reconciliation), custom fields (values a
+/// recipe writes by key are sent by id, and a missing field is created), and the location's
+/// task search (GHL's TaskCreate webhooks come without their contact, which is read back).
+pub const DEFAULT_SCOPES: [&str; 5] = [
+    "contacts.readonly",
+    "contacts.write",
+    "locations/customFields.readonly",
+    "locations/customFields.write",
+    "locations/tasks.readonly",
+];
 
 /// The route of `nifty-ghl serve` (and `connect`'s listener) that takes GHL's redirect.
 pub const CALLBACK_PATH: &str = "/oauth/callback";

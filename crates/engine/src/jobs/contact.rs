@@ -4,14 +4,19 @@
 use ghl::contacts::{ContactFields, UpsertContact};
 use serde_json::Value;
 
-use super::{ContactRef, ContactUpsert, Failure, JobContext, store_failure};
+use super::{ContactRef, ContactUpsert, Failure, JobContext, custom_fields, store_failure};
 
 /// Upserts the contact and returns its GHL id.
 pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Result<String, Failure> {
-    let request = upsert_request(&input, ctx.location()).map_err(|error| Failure::Permanent {
-        error,
-        response: None,
-    })?;
+    let mut request =
+        upsert_request(&input, ctx.location()).map_err(|error| Failure::Permanent {
+            error,
+            response: None,
+        })?;
+    let custom_keys = match request.fields.custom_fields.as_mut() {
+        Some(writes) => custom_fields::resolve(ctx, writes).await?,
+        None => Vec::new(),
+    };
     let fields = request.fields.clone();
     let client = ctx.client;
     let outcome = ctx
@@ -19,6 +24,9 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
         .await?
         .into_inner();
     let contact = outcome.contact;
+    if let Some(writes) = &fields.custom_fields {
+        custom_fields::rewrite_lost(ctx, &contact, writes, &custom_keys).await?;
+    }
     // Stored with the job's outcome, in the same commit.
     if let Some(source) = &input.source_id {
         ctx.learned("contact", source, &contact.id);

@@ -2,7 +2,9 @@
 //! upsert; tasks and notes record their source id → GHL id in the identity map, and an
 //! attempt that follows one that may have created something looks for it before creating.
 
+pub mod complete_event;
 mod contact;
+mod custom_fields;
 pub mod nifty;
 mod note;
 pub mod preview;
@@ -123,6 +125,8 @@ pub struct JobContext<'a> {
     /// The NiftyImages stores and timers jobs may write to.
     pub nifty: &'a crate::niftyimages_side::NiftySide,
     pub writes: &'a JobWrites,
+    /// Where a job submits an event it completed from the API.
+    pub ingestor: &'a crate::ingest::Ingestor,
     pub client: &'a GhlClient,
     pub governor: &'a Governor,
     pub job: &'a JobRow,
@@ -164,9 +168,17 @@ impl JobContext<'_> {
     where
         F: Future<Output = Result<GhlResponse<T>, GhlError>>,
     {
+        self.take_budget().await?;
+        self.send(name, call)
+            .await
+            .map_err(|error| self.classify(name, error))
+    }
+
+    /// Waits (briefly) for the location's GHL rate budget; a longer wait puts the job back.
+    async fn take_budget(&mut self) -> Result<(), Failure> {
         loop {
             match self.governor.try_take(&self.job.location_id) {
-                Ok(()) => break,
+                Ok(()) => return Ok(()),
                 Err(wait) if wait <= self.max_budget_wait => tokio::time::sleep(wait).await,
                 Err(wait) => {
                     return Err(Failure::Wait {
@@ -176,6 +188,15 @@ impl JobContext<'_> {
                 }
             }
         }
+    }
+
+    /// Sends one GHL call the budget was taken for, records it and tells the governor what
+    /// GHL said of the budget. The error is GHL's, for callers that treat some errors
+    /// themselves; [`Self::call`] classifies it.
+    async fn send<T, F>(&mut self, name: &'static str, call: F) -> Result<GhlResponse<T>, GhlError>
+    where
+        F: Future<Output = Result<GhlResponse<T>, GhlError>>,
+    {
         let started = Instant::now();
         let result = call.await;
         let status = match &result {
@@ -199,7 +220,7 @@ impl JobContext<'_> {
             }
         }
         self.governor.settled(&self.job.location_id);
-        result.map_err(|error| self.classify(name, error))
+        result
     }
 
     fn classify(&self, name: &str, error: GhlError) -> Failure {
@@ -292,6 +313,9 @@ pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
         }
         nifty::STORE_DELETE => {
             nifty::delete(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
+        }
+        complete_event::COMPLETE_EVENT => {
+            complete_event::run(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await
         }
         nifty::TIMER_UPDATE => {
             nifty::set_timer(ctx, serde_json::from_str(&payload).map_err(bad_input)?).await

@@ -45,7 +45,27 @@ pub fn planned_requests(
         CONTACT_UPSERT => {
             let input: ContactUpsert = serde_json::from_str(payload).map_err(bad)?;
             let upsert = super::contact::upsert_request(&input, location)?;
-            let mut requests = vec![request("POST", "/contacts/upsert".into(), &upsert, None)];
+            let by_key: Vec<String> = upsert
+                .fields
+                .custom_fields
+                .iter()
+                .flatten()
+                .filter(|w| w.id.is_none())
+                .filter_map(|w| w.key.as_deref().map(super::custom_fields::full_key))
+                .collect();
+            let mut requests = Vec::new();
+            if !by_key.is_empty() {
+                requests.push(request(
+                    "GET",
+                    format!("/locations/{location}/customFields?model=contact"),
+                    Value::Null,
+                    Some(format!(
+                        "once per field, then remembered: the ids of {}; a field the location lacks is created (TEXT) with POST /locations/{location}/customFields, and the upsert sends values by id",
+                        by_key.join(", ")
+                    )),
+                ));
+            }
+            requests.push(request("POST", "/contacts/upsert".into(), &upsert, None));
             let tags = super::contact::tags_to_add(&input);
             if !tags.is_empty() {
                 requests.push(request(

@@ -146,6 +146,13 @@ impl Recipes {
         }
     }
 
+    /// Whether an enabled recipe starts from events of `kind`.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.recipes
+            .iter()
+            .any(|r| r.enabled && r.events.iter().any(|k| k == kind))
+    }
+
     /// Every recipe, on or off, by name.
     pub fn all(&self) -> &[Recipe] {
         &self.recipes

@@ -4,6 +4,7 @@
 //! letters, the rate governor, alerts).
 
 mod authorize;
+mod custom_fields;
 mod pipeline;
 mod refresh;
 mod support;

@@ -12,7 +12,12 @@ use serde_json::{Value, json};
 use crate::Service;
 
 async fn both() -> (Service, NiftySandbox) {
-    let (service, nifty) = both_unsubscribed().await;
+    both_with(&[]).await
+}
+
+/// Both sandboxes, GHL's webhooks subscribed, with `recipes` beside the built-in ones.
+async fn both_with(recipes: &[(&str, &str)]) -> (Service, NiftySandbox) {
+    let (service, nifty) = started(recipes).await;
     let response = service
         .http
         .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
@@ -26,6 +31,10 @@ async fn both() -> (Service, NiftySandbox) {
 
 /// Both sandboxes, with GHL's webhooks going nowhere (as if GHL dropped every one).
 async fn both_unsubscribed() -> (Service, NiftySandbox) {
+    started(&[]).await
+}
+
+async fn started(recipes: &[(&str, &str)]) -> (Service, NiftySandbox) {
     let nifty = NiftySandbox::start(NiftySandboxConfig::default())
         .await
         .unwrap();
@@ -40,7 +49,7 @@ async fn both_unsubscribed() -> (Service, NiftySandbox) {
         )
         .unwrap(),
     )]);
-    let service = Service::start_with_niftyimages(settings, &[]).await;
+    let service = Service::start_with_niftyimages(settings, recipes).await;
     (service, nifty)
 }
 
@@ -226,5 +235,62 @@ async fn reconciliation_repairs_a_dropped_webhook_and_resumes_from_its_checkpoin
     assert_eq!(again.accepted, 0, "{again:?}");
     service.ghl_after_delivery().await;
     assert_eq!(add_record_calls(&nifty), 1);
+    service.stop().await;
+}
+
+/// GHL's live TaskCreate webhooks leave out `contactId` and `body` (the sandbox does the same):
+/// the task is read back from the API, and the recipe runs on the whole event.
+#[tokio::test]
+async fn a_task_webhook_without_its_contact_is_completed_from_the_api() {
+    const RECIPE: &str = r#"
+name = "task-owner"
+description = "TaskCreate: note the task's contact and body in the Data Store"
+
+[trigger]
+events = ["TaskCreate"]
+
+[[steps]]
+action = "niftyimages.stores.upsert"
+
+[steps.input]
+store = "contacts"
+record = { email = "{{ event.data.contactId | default('nobody') }}@tasks.example", first_name = "{{ event.data.body | default('') }}" }
+"#;
+    let (service, nifty) = both_with(&[("task-owner.toml", RECIPE)]).await;
+    let created = ghl(
+        &service,
+        reqwest::Method::POST,
+        "/contacts/",
+        json!({"locationId": service.location, "email": "gus@example.com", "firstName": "Gus"}),
+    )
+    .await;
+    let contact = created["contact"]["id"].as_str().unwrap().to_owned();
+    ghl(
+        &service,
+        reqwest::Method::POST,
+        &format!("/contacts/{contact}/tasks"),
+        json!({"title": "Call back", "body": "About the spring offer", "dueDate": "2026-12-01T09:00:00Z", "completed": false}),
+    )
+    .await;
+    let owner = format!("{contact}@tasks.example");
+    row_until(&nifty, &owner, |row| {
+        row.is_some_and(|r| r["first_name"] == "About the spring offer")
+    })
+    .await;
+    assert!(
+        nifty
+            .store_rows("contacts")
+            .unwrap()
+            .iter()
+            .all(|r| r.values.get("email") != Some(&json!("nobody@tasks.example"))),
+        "the recipe never ran on the incomplete webhook"
+    );
+    let searches = service
+        .sandbox_requests()
+        .await
+        .iter()
+        .filter(|r| r["route"] == "/locations/{locationId}/tasks/search")
+        .count();
+    assert_eq!(searches, 1, "one read of the task");
     service.stop().await;
 }

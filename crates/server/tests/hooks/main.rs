@@ -102,7 +102,10 @@ impl Service {
             .connect_pit(
                 &location,
                 SecretString::from(sandbox.pit(0).to_owned()),
-                vec!["contacts.readonly".into(), "contacts.write".into()],
+                engine::config::DEFAULT_SCOPES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
                 false,
             )
             .await

@@ -1,0 +1,238 @@
+//! Custom field values written by key (`niftyimages_contact_id`) are sent by field id.
+//!
+//! GHL takes a value by key too, but ignores one whose key the location does not have,
+//! without a word (facts §8 #5 and §9): a mapping that names a field nobody made would lose
+//! its values silently. So a key is looked up in the location's field list (its id then kept in
+//! the identity map, kind `custom_field`), and a field that does not exist is created (as
+//! TEXT, which holds any value) before the contact is written. A token without the custom
+//! field scopes still writes by key, as GHL documents, with a warning.
+
+use ghl::contacts::{Contact, CustomFieldInput};
+use ghl::custom_fields::{
+    CreateCustomField, CustomFieldDefinition, CustomFieldModel, CustomFieldObject,
+    CustomFieldSettings,
+};
+use ghl::{GhlError, UnauthorizedReason};
+
+use super::{Failure, JobContext, store_failure};
+
+/// Identity-map kind: a custom field's key (`contact.favourite_store`) → its GHL id.
+const KIND: &str = "custom_field";
+
+/// `favourite_store` and `contact.favourite_store` name the same contact field.
+pub(super) fn full_key(key: &str) -> String {
+    let key = key.trim();
+    if key.starts_with("contact.") {
+        key.to_owned()
+    } else {
+        format!("contact.{key}")
+    }
+}
+
+/// The name a created field gets: `favourite_store` → `Favourite store`. GHL makes the key
+/// from the name the same way back (`contact.favourite_store`).
+fn name_for(key: &str) -> String {
+    let words = key.trim_start_matches("contact.").replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// Rewrites `writes` given by key to writes by id, creating fields the location lacks.
+/// Returns the key each write had (`None` for writes given by id), for [`rewrite_lost`].
+pub(super) async fn resolve(
+    ctx: &mut JobContext<'_>,
+    writes: &mut [CustomFieldInput],
+) -> Result<Vec<Option<String>>, Failure> {
+    let location = ctx.location().to_owned();
+    let keys: Vec<Option<String>> = writes
+        .iter()
+        .map(|w| w.key.as_deref().filter(|_| w.id.is_none()).map(full_key))
+        .collect();
+    let mut unknown = Vec::new();
+    for (index, write) in writes.iter_mut().enumerate() {
+        let Some(key) = keys[index].clone() else {
+            continue;
+        };
+        match ctx
+            .store
+            .identity(&location, KIND, &key)
+            .await
+            .map_err(store_failure)?
+        {
+            Some(id) => by_id(write, id),
+            None => unknown.push((index, key)),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(keys);
+    }
+    let Some(mut fields) = list(ctx).await? else {
+        return Ok(keys);
+    };
+    for (index, key) in unknown {
+        let id = match fields.iter().find(|f| f.field_key.as_deref() == Some(&key)) {
+            Some(field) => field.id.clone(),
+            None => {
+                let field = create(ctx, &key).await?;
+                fields.push(field.clone());
+                field.id
+            }
+        };
+        ctx.learned(KIND, &key, &id);
+        by_id(&mut writes[index], id);
+    }
+    Ok(keys)
+}
+
+/// After the write: a value sent by a remembered id that the contact does not hold means the
+/// field was deleted in GHL since (GHL ignored the value). The field is looked up again (and
+/// made again if it is gone), and those values are written once more.
+pub(super) async fn rewrite_lost(
+    ctx: &mut JobContext<'_>,
+    contact: &Contact,
+    written: &[CustomFieldInput],
+    keys: &[Option<String>],
+) -> Result<(), Failure> {
+    let lost: Vec<(&CustomFieldInput, &String)> = written
+        .iter()
+        .zip(keys)
+        .filter_map(|(write, key)| Some((write, key.as_ref()?)))
+        .filter(|(write, _)| write.id.is_some() && !is_empty(&write.field_value))
+        .filter(|(write, _)| {
+            !contact
+                .custom_fields
+                .iter()
+                .any(|held| Some(&held.id) == write.id.as_ref())
+        })
+        .collect();
+    if lost.is_empty() {
+        return Ok(());
+    }
+    let Some(mut fields) = list(ctx).await? else {
+        return Ok(());
+    };
+    let mut again = Vec::new();
+    for (write, key) in lost {
+        let key = key.clone();
+        let id = match fields.iter().find(|f| f.field_key.as_deref() == Some(&key)) {
+            // The field exists with this id: GHL's answer only left the value out.
+            Some(field) if Some(&field.id) == write.id.as_ref() => continue,
+            Some(field) => field.id.clone(),
+            None => {
+                let field = create(ctx, &key).await?;
+                fields.push(field.clone());
+                field.id
+            }
+        };
+        tracing::warn!(location = %ctx.location(), %key, "custom field id changed in GHL; the value is written again");
+        ctx.learned(KIND, &key, &id);
+        again.push(CustomFieldInput::by_id(id, write.field_value.clone()));
+    }
+    if again.is_empty() {
+        return Ok(());
+    }
+    let update = ghl::contacts::UpdateContact {
+        custom_fields: Some(again),
+        ..Default::default()
+    };
+    let client = ctx.client;
+    ctx.call(
+        "PUT /contacts/{id}",
+        client.update_contact(&contact.id, &update),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the connection may not make the call: refused here (the scope was not granted) or
+/// by GHL.
+fn lacks_scope(error: &GhlError) -> bool {
+    matches!(
+        error,
+        GhlError::ScopeNotGranted { .. }
+            | GhlError::Unauthorized {
+                reason: UnauthorizedReason::MissingScope,
+                ..
+            }
+    )
+}
+
+fn by_id(write: &mut CustomFieldInput, id: String) {
+    write.id = Some(id);
+    write.key = None;
+}
+
+fn is_empty(value: &serde_json::Value) -> bool {
+    value.is_null() || value.as_str().is_some_and(str::is_empty) || value == &serde_json::json!([])
+}
+
+/// The location's contact fields; `None` when the token may not read them (the writes then
+/// go by key).
+async fn list(ctx: &mut JobContext<'_>) -> Result<Option<Vec<CustomFieldDefinition>>, Failure> {
+    let location = ctx.location().to_owned();
+    let client = ctx.client;
+    ctx.take_budget().await?;
+    match ctx
+        .send(
+            "GET /locations/{id}/customFields",
+            client.custom_fields(&location, Some(CustomFieldModel::Contact)),
+        )
+        .await
+    {
+        Ok(response) => Ok(Some(response.into_inner())),
+        Err(error) if lacks_scope(&error) => {
+            tracing::warn!(%location, "the GHL connection lacks scope locations/customFields.readonly: custom fields are written by key, and GHL drops values for keys the location does not have");
+            Ok(None)
+        }
+        Err(error) => Err(ctx.classify("GET /locations/{id}/customFields", error)),
+    }
+}
+
+async fn create(ctx: &mut JobContext<'_>, key: &str) -> Result<CustomFieldDefinition, Failure> {
+    let location = ctx.location().to_owned();
+    let field = CreateCustomField {
+        name: name_for(key),
+        data_type: "TEXT".into(),
+        settings: CustomFieldSettings {
+            model: Some(CustomFieldObject::Contact),
+            ..CustomFieldSettings::default()
+        },
+    };
+    let client = ctx.client;
+    ctx.take_budget().await?;
+    match ctx
+        .send(
+            "POST /locations/{id}/customFields",
+            client.create_custom_field(&location, &field),
+        )
+        .await
+    {
+        Ok(response) => {
+            let created = response.into_inner();
+            tracing::info!(%location, %key, id = %created.id, "created the GHL custom field a recipe writes to");
+            Ok(created)
+        }
+        Err(error) if lacks_scope(&error) => Err(Failure::Permanent {
+            error: format!(
+                "custom field {key} does not exist in GHL location {location}, and the connection lacks scope locations/customFields.write to create it: create the field in GHL (or grant the scope), then replay this dead letter"
+            ),
+            response: None,
+        }),
+        Err(error) => {
+            // Another job may have made the same field a moment ago (GHL refuses a second
+            // field of the same name): take that one.
+            if error.status().is_some_and(|s| s.is_client_error())
+                && let Some(fields) = list(ctx).await?
+                && let Some(field) = fields
+                    .into_iter()
+                    .find(|f| f.field_key.as_deref() == Some(key))
+            {
+                return Ok(field);
+            }
+            Err(ctx.classify("POST /locations/{id}/customFields", error))
+        }
+    }
+}
