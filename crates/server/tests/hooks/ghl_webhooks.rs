@@ -323,3 +323,142 @@ async fn uninstall_removes_the_location_connection() {
     assert!(vault.connection(&connection_id).await.unwrap().is_none());
     service.stop().await;
 }
+
+/// An agency connected through OAuth (with no location of its own yet): an INSTALL of one of
+/// its locations mints and stores that location's token at once, a repeat changes nothing, and
+/// the agency's UNINSTALL removes the agency and what was minted from it.
+#[tokio::test]
+async fn install_under_a_connected_agency_connects_the_location_and_uninstall_removes_both() {
+    use engine::authorize::{AuthorizeRequest, Callback, LocationChoice};
+    use store::vault::ConnectionKind;
+
+    let service = Service::start(1).await;
+    let info = service.sandbox.info().clone();
+    let vault = service.connections.vault();
+    vault
+        .set_app_credentials(
+            &info.client_id,
+            &secrecy::SecretString::from(info.client_secret.clone()),
+            store::now_millis(),
+        )
+        .await
+        .unwrap();
+    let url = service
+        .connections
+        .begin_authorization(
+            &AuthorizeRequest {
+                scopes: vec!["contacts.readonly".into(), "oauth.write".into()],
+                agency: true,
+                locations: LocationChoice::Only(Vec::new()),
+                redirect_uri: "http://127.0.0.1:9/oauth/callback".into(),
+            },
+            service.sandbox.url(),
+        )
+        .await
+        .unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let approved = no_redirects.get(url).send().await.unwrap();
+    assert_eq!(approved.status(), 302);
+    let back = reqwest::Url::parse(approved.headers()["location"].to_str().unwrap()).unwrap();
+    let pairs: std::collections::HashMap<String, String> =
+        back.query_pairs().into_owned().collect();
+    let saved = service
+        .connections
+        .complete_authorization(&Callback {
+            code: pairs.get("code").cloned(),
+            state: pairs.get("state").cloned(),
+            ..Callback::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(saved.len(), 1, "the agency alone");
+    let agency = saved[0].id.clone();
+
+    let installed = service.sandbox.location_id(1).to_owned();
+    let location_connection = format!("loc_{installed}");
+    assert!(
+        vault
+            .connection(&location_connection)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let install = serde_json::to_vec(&json!({
+        "type": "INSTALL", "appId": "app", "webhookId": "w-install", "timestamp": at,
+        "locationId": installed, "companyId": info.company_id, "userId": "user0000000000000001",
+    }))
+    .unwrap();
+    let (status, answer) = service.ghl_hook(&install, Some(&sign(&install))).await;
+    assert_eq!(status, 200, "{answer}");
+    let minted = vault
+        .connection(&location_connection)
+        .await
+        .unwrap()
+        .expect("the installed location is connected");
+    assert_eq!(minted.kind, ConnectionKind::AgencyMinted);
+    assert_eq!(minted.parent_id.as_deref(), Some(agency.as_str()));
+    // The minted token works: a read in the installed location.
+    let client = service
+        .connections
+        .client(&location_connection)
+        .await
+        .unwrap();
+    assert!(
+        engine::authorize::probe(&client, &installed).await.is_ok(),
+        "the minted token reads the location"
+    );
+    let mints = service
+        .sandbox_requests()
+        .await
+        .iter()
+        .filter(|r| r["route"] == "/oauth/locationToken")
+        .count();
+    assert_eq!(mints, 1);
+
+    // GHL sends it again (another webhook id): already connected, nothing minted.
+    let again = serde_json::to_vec(&json!({
+        "type": "INSTALL", "appId": "app", "webhookId": "w-install-2", "timestamp": at,
+        "locationId": installed, "companyId": info.company_id,
+    }))
+    .unwrap();
+    let (status, answer) = service.ghl_hook(&again, Some(&sign(&again))).await;
+    assert_eq!(status, 200, "{answer}");
+    let mints_after = service
+        .sandbox_requests()
+        .await
+        .iter()
+        .filter(|r| r["route"] == "/oauth/locationToken")
+        .count();
+    assert_eq!(mints_after, 1, "a repeated install mints nothing");
+
+    // The agency uninstalls the app: the agency and the minted location go; the location
+    // connected by its own token (the service's) stays.
+    let uninstall = serde_json::to_vec(&json!({
+        "type": "UNINSTALL", "appId": "app", "webhookId": "w-uninstall", "timestamp": at,
+        "companyId": info.company_id,
+    }))
+    .unwrap();
+    let (status, answer) = service.ghl_hook(&uninstall, Some(&sign(&uninstall))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(vault.connection(&agency).await.unwrap().is_none());
+    assert!(
+        vault
+            .connection(&location_connection)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        vault
+            .connection(&format!("loc_{}", service.location))
+            .await
+            .unwrap()
+            .is_some(),
+        "a location with its own token is not the agency's to remove"
+    );
+    service.stop().await;
+}

@@ -74,8 +74,9 @@ impl Service {
         recipes: &[(&str, &str)],
         niftyimages: engine::config::NiftyImagesSettings,
     ) -> Self {
+        // The second location is unconnected: an agency's INSTALL of it is tested.
         let sandbox = sandbox::start(SandboxConfig {
-            locations: 1,
+            locations: 2,
             ..SandboxConfig::default()
         })
         .await
