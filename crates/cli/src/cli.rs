@@ -342,7 +342,7 @@ pub struct BenchArgs {
     /// ingest: events per request in the full-speed run.
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
-    /// ingest: events per second in the fixed-rate run (one event per request).
+    /// ingest, redirect: requests per second in the fixed-rate run (one event each).
     #[arg(long, default_value_t = 2_000)]
     pub rate: u64,
     /// delivery: GHL locations, each with GHL's default budget.
@@ -364,6 +364,8 @@ pub enum BenchTarget {
     Delivery,
     /// Resident memory of `nifty-ghl serve`: idle, then with a backlog of --backlog events.
     Memory,
+    /// The image-open redirect GET /i/{image}: full speed, then --rate opens per second.
+    Redirect,
 }
 
 /// The contact fields the create, update and upsert commands take.

@@ -11,19 +11,19 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use engine::ingest::Ingestor;
 use engine::metrics::Metrics;
 use engine::signing;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::http;
+use super::load;
 use crate::cli::BenchArgs;
 use crate::output::input_error;
 
@@ -115,26 +115,34 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         door.address
     );
 
-    let full = full_speed(
-        &door,
+    let target = |batch: usize| {
+        let door = Arc::clone(&door);
+        Arc::new(load::Target {
+            address: door.address.clone(),
+            make: Box::new(move || door.request(batch)),
+            success: hyper::StatusCode::ACCEPTED,
+            items_per_request: batch,
+        })
+    };
+    let full = load::full_speed(
+        &target(args.batch),
         args.concurrency,
-        args.batch,
         Duration::from_secs(args.seconds),
     )
     .await?;
     println!(
         "full speed     {:>9.0} events/s   {:>7.0} requests/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
-        full["events_per_second"].as_f64().unwrap_or_default(),
+        full["items_per_second"].as_f64().unwrap_or_default(),
         full["requests_per_second"].as_f64().unwrap_or_default(),
         full["p50_ms"].as_f64().unwrap_or_default(),
         full["p99_ms"].as_f64().unwrap_or_default(),
         full["errors"],
     );
-    let fixed = fixed_rate(&door, args.rate, Duration::from_secs(args.seconds)).await?;
+    let fixed = load::fixed_rate(&target(1), args.rate, Duration::from_secs(args.seconds)).await?;
     println!(
         "at {:>5} ev/s  {:>9.0} events/s   p50 {:>6.2} ms   p99 {:>6.2} ms   p99.9 {:>6.2} ms   max {:>6.2} ms   errors {}",
         args.rate,
-        fixed["events_per_second"].as_f64().unwrap_or_default(),
+        fixed["items_per_second"].as_f64().unwrap_or_default(),
         fixed["p50_ms"].as_f64().unwrap_or_default(),
         fixed["p99_ms"].as_f64().unwrap_or_default(),
         fixed["p999_ms"].as_f64().unwrap_or_default(),
@@ -158,121 +166,4 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     drop(door);
     let _ = tokio::time::timeout(Duration::from_secs(10), committer).await;
     Ok(())
-}
-
-/// Sends one request and waits for its answer: true when acknowledged (202).
-async fn send(
-    sender: &mut http::Sender,
-    request: hyper::Request<Full<Bytes>>,
-) -> anyhow::Result<bool> {
-    sender.ready().await?;
-    let response = sender.send_request(request).await?;
-    let accepted = response.status() == hyper::StatusCode::ACCEPTED;
-    response.into_body().collect().await?;
-    Ok(accepted)
-}
-
-async fn full_speed(
-    door: &Arc<Door>,
-    concurrency: usize,
-    batch: usize,
-    duration: Duration,
-) -> anyhow::Result<Value> {
-    let measure_from = Instant::now() + Duration::from_secs(1);
-    let deadline = measure_from + duration;
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let door = Arc::clone(door);
-        workers.spawn(async move {
-            let mut sender = http::connect(&door.address).await?;
-            let mut latencies = Vec::new();
-            let mut errors = 0u64;
-            while Instant::now() < deadline {
-                let request = door.request(batch)?;
-                let sent = Instant::now();
-                let accepted = send(&mut sender, request).await?;
-                if sent >= measure_from && Instant::now() <= deadline {
-                    latencies.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    errors += u64::from(!accepted);
-                }
-            }
-            anyhow::Ok((latencies, errors))
-        });
-    }
-    let mut latencies: Vec<u32> = Vec::new();
-    let mut errors = 0;
-    while let Some(outcome) = workers.join_next().await {
-        let (more, failed) = outcome??;
-        latencies.extend(more);
-        errors += failed;
-    }
-    latencies.sort_unstable();
-    let requests = latencies.len() as f64 - errors as f64;
-    Ok(json!({
-        "concurrency": concurrency,
-        "events_per_request": batch,
-        "seconds": duration.as_secs_f64(),
-        "requests_per_second": requests / duration.as_secs_f64(),
-        "events_per_second": requests * batch as f64 / duration.as_secs_f64(),
-        "p50_ms": http::percentile_ms(&latencies, 0.50),
-        "p99_ms": http::percentile_ms(&latencies, 0.99),
-        "errors": errors,
-    }))
-}
-
-/// Open loop: a request every 1/`rate` s on a pool of connections; latency from the moment
-/// the request was due, so that waiting for a free connection counts too.
-async fn fixed_rate(door: &Arc<Door>, rate: u64, duration: Duration) -> anyhow::Result<Value> {
-    let connections = 128;
-    let (due_sender, due) = mpsc::channel::<Instant>(100_000);
-    let due = Arc::new(Mutex::new(due));
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        let door = Arc::clone(door);
-        let due = Arc::clone(&due);
-        workers.spawn(async move {
-            let mut sender = http::connect(&door.address).await?;
-            let mut latencies = Vec::new();
-            let mut errors = 0u64;
-            loop {
-                let Some(due_at) = due.lock().await.recv().await else {
-                    break;
-                };
-                let request = door.request(1)?;
-                let accepted = send(&mut sender, request).await?;
-                latencies.push(due_at.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                errors += u64::from(!accepted);
-            }
-            anyhow::Ok((latencies, errors))
-        });
-    }
-    let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let total = (rate as f64 * duration.as_secs_f64()) as u64;
-    let started = Instant::now();
-    for n in 0..total {
-        let due_at = started + interval.mul_f64(n as f64);
-        tokio::time::sleep_until(due_at.into()).await;
-        due_sender.send(due_at).await?;
-    }
-    drop(due_sender);
-    let mut latencies: Vec<u32> = Vec::new();
-    let mut errors = 0;
-    while let Some(outcome) = workers.join_next().await {
-        let (more, failed) = outcome??;
-        latencies.extend(more);
-        errors += failed;
-    }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    Ok(json!({
-        "rate": rate,
-        "seconds": duration.as_secs_f64(),
-        "events": latencies.len(),
-        "events_per_second": latencies.len() as f64 / elapsed.as_secs_f64(),
-        "p50_ms": http::percentile_ms(&latencies, 0.50),
-        "p99_ms": http::percentile_ms(&latencies, 0.99),
-        "p999_ms": http::percentile_ms(&latencies, 0.999),
-        "max_ms": http::percentile_ms(&latencies, 1.0),
-        "errors": errors,
-    }))
 }

@@ -6,12 +6,16 @@
 //!   fixed rate;
 //! - `delivery`: the pipeline against a sandbox of many locations with GHL's limits: the share
 //!   of the rate budget used, 429s and duplicates;
+//! - `redirect`: the image-open redirect `/i/{image}`: opens recorded per second, and the
+//!   latency a mail client sees at a fixed rate;
 //! - `memory`: the resident memory of `nifty-ghl serve`, idle and with a large backlog.
 
 mod delivery;
 mod http;
 mod ingest;
+mod load;
 mod memory;
+mod redirect;
 mod sandbox;
 
 use crate::cli::{BenchArgs, BenchTarget};
@@ -22,6 +26,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchTarget::Ingest => ingest::run(args).await,
         BenchTarget::Delivery => delivery::run(args).await,
         BenchTarget::Memory => memory::run(args).await,
+        BenchTarget::Redirect => redirect::run(args).await,
     }
 }
 
