@@ -368,7 +368,10 @@ fn ghl_webhook_fields_differ_by_type() {
     for (events, field) in [
         ("\"OrderCreate\", \"OrderStatusUpdate\"", "_id"),
         ("\"InboundMessage\", \"OutboundMessage\"", "conversationId"),
-        ("\"ConversationUnreadUpdate\", \"CampaignStatusUpdate\"", "id"),
+        (
+            "\"ConversationUnreadUpdate\", \"CampaignStatusUpdate\"",
+            "id",
+        ),
     ] {
         let dir = folder(&[("r.toml", &recipe(events, field))]);
         if let Err(problems) = Recipes::load(Some(dir.path())) {
@@ -381,5 +384,8 @@ fn ghl_webhook_fields_differ_by_type() {
         "{text}"
     );
     let text = problems(&[("r.toml", &recipe("\"OrderCreate\"", "id"))]).join("\n");
-    assert!(text.contains("OrderCreate events have no field \"id\""), "{text}");
+    assert!(
+        text.contains("OrderCreate events have no field \"id\""),
+        "{text}"
+    );
 }

@@ -1,12 +1,15 @@
 //! `POST /hooks/ghl`: what GHL's webhooks get. Signed by the sandbox (Ed25519, or the legacy
 //! RSA header) they are stored once; forged, tampered, unsigned, stale and replayed ones
 //! change nothing; a store that cannot take the event answers 429, the only status GHL
-//! retries on; UNINSTALL removes the location's connection.
+//! retries on; UNINSTALL removes the location's connection. A webhook type beyond contacts
+//! (OpportunityStatusUpdate) starts a user's recipe.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
 use serde_json::{Value, json};
 
 use crate::{Service, test_ghl_key};
@@ -321,5 +324,88 @@ async fn uninstall_removes_the_location_connection() {
     let (status, answer) = service.ghl_hook(&install, Some(&sign(&install))).await;
     assert_eq!(status, 200, "{answer}");
     assert!(vault.connection(&connection_id).await.unwrap().is_none());
+    service.stop().await;
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A user's recipe on a GHL webhook beyond contacts: the opportunity's status, kept in a
+/// Data Store keyed by the opportunity (the NiftyImages sandbox's `deals` store).
+const DEAL_STATUS_RECIPE: &str = r#"name = "deal-status"
+description = "OpportunityStatusUpdate: the opportunity's status in the deals Data Store"
+
+[trigger]
+events = ["OpportunityStatusUpdate"]
+
+[[steps]]
+action = "niftyimages.stores.upsert"
+
+[steps.input]
+store = "deals"
+
+[steps.input.record]
+opportunity_id = "{{ event.data.id }}"
+contact_id = "{{ event.data.contactId | default('') }}"
+name = "{{ event.data.name | default('') }}"
+status = "{{ event.data.status | default('') }}"
+value = "{{ event.data.monetaryValue | default(0) }}"
+"#;
+
+#[tokio::test]
+async fn an_opportunity_status_webhook_is_stored_once_and_reaches_a_data_store() {
+    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
+        .await
+        .unwrap();
+    let mut settings = engine::config::NiftyImagesSettings {
+        base_url: nifty.api_url().to_owned(),
+        ..Default::default()
+    };
+    settings.stores = BTreeMap::from([(
+        "deals".to_owned(),
+        serde_json::from_value(
+            json!({"key": nifty.store_key("deals").unwrap(), "unique": "opportunity_id"}),
+        )
+        .unwrap(),
+    )]);
+    let service =
+        Service::start_with_niftyimages(settings, &[("deal-status.toml", DEAL_STATUS_RECIPE)])
+            .await;
+    let body = serde_json::to_vec(&json!({
+        "type": "OpportunityStatusUpdate", "webhookId": "w-o1", "timestamp": now(),
+        "locationId": service.location, "id": "opp00000000000000001",
+        "contactId": "contact00000000000001", "name": "Spring offer", "monetaryValue": 250,
+        "pipelineId": "pipe0000000000000001", "pipelineStageId": "stage-won",
+        "assignedTo": "user0000000000000001", "source": "web form", "status": "won",
+        "dateAdded": "2026-03-02T10:15:00.000Z",
+    }))
+    .unwrap();
+    let signature = sign(&body);
+    let (status, answer) = service.ghl_hook(&body, Some(&signature)).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    // GHL's redelivery of the same webhook: the same event, stored once.
+    let (status, answer) = service.ghl_hook(&body, Some(&signature)).await;
+    assert_eq!(
+        (status, &answer["duplicates"]),
+        (200, &json!(1)),
+        "{answer}"
+    );
+    assert_eq!(service.accepted_events().await, 1);
+
+    service.ghl_after_delivery().await;
+    let rows = nifty.store_rows("deals").unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        Value::Object(rows[0].values.clone()),
+        json!({"opportunity_id": "opp00000000000000001", "contact_id": "contact00000000000001",
+            "name": "Spring offer", "status": "won", "value": 250})
+    );
+    let writes = nifty
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/Store/AddRecord"))
+        .count();
+    assert_eq!(writes, 1, "one event, one write");
     service.stop().await;
 }
