@@ -344,6 +344,25 @@ pub fn from_webhook(body: &Value) -> Result<Event, EventProblem> {
     })
 }
 
+/// The marketplace app id in a client id: GHL's client ids are `<appId>-<suffix>`, and the
+/// official SDKs compare a webhook's `appId` with the part before the first `-`.
+pub fn app_id_of_client_id(client_id: &str) -> Option<&str> {
+    let app_id = client_id
+        .trim()
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    (!app_id.is_empty()).then_some(app_id)
+}
+
+/// The `appId` of a webhook body when it names an app other than `app_id`; `None` when it
+/// names this app, or none (a body without a string `appId` is taken as it comes).
+pub fn other_app<'a>(body: &'a Value, app_id: &str) -> Option<&'a str> {
+    let named = body.get("appId")?.as_str()?.trim();
+    (!named.is_empty() && named != app_id.trim()).then_some(named)
+}
+
 /// How far the webhook's `timestamp` is from `now`, in whole seconds (for the replay window).
 pub fn age_secs(event: &Event, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
     let at = chrono::DateTime::parse_from_rfc3339(event.occurred_at.as_deref()?).ok()?;
@@ -396,5 +415,24 @@ mod tests {
         let install = json!({"type": "INSTALL", "timestamp": "2026-11-27T10:00:00Z",
             "webhookId": "w2", "appId": "app", "companyId": "co"});
         assert_eq!(from_webhook(&install).unwrap().location_id, None);
+    }
+
+    #[test]
+    fn a_webhook_for_another_app_is_told_apart_by_its_app_id() {
+        assert_eq!(
+            app_id_of_client_id("66f1a2b3c4d5e6f7a8b9c0d1-m1x2y3z4"),
+            Some("66f1a2b3c4d5e6f7a8b9c0d1")
+        );
+        assert_eq!(app_id_of_client_id("plainid"), Some("plainid"));
+        assert_eq!(app_id_of_client_id(" -x"), None);
+        let ours = "66f1a2b3c4d5e6f7a8b9c0d1";
+        let body = |app: Value| serde_json::json!({"type": "ContactCreate", "appId": app});
+        assert_eq!(
+            other_app(&body(json!("someone-else")), ours),
+            Some("someone-else")
+        );
+        assert_eq!(other_app(&body(json!(ours)), ours), None);
+        assert_eq!(other_app(&body(json!(" ")), ours), None);
+        assert_eq!(other_app(&json!({"type": "ContactCreate"}), ours), None);
     }
 }

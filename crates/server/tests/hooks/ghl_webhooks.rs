@@ -1,7 +1,8 @@
 //! `POST /hooks/ghl`: what GHL's webhooks get. Signed by the sandbox (Ed25519, or the legacy
 //! RSA header) they are stored once; forged, tampered, unsigned, stale and replayed ones
 //! change nothing; a store that cannot take the event answers 429, the only status GHL
-//! retries on; UNINSTALL removes the location's connection. A webhook type beyond contacts
+//! retries on; UNINSTALL removes the location's connection. Webhooks for another marketplace
+//! app are acknowledged and change nothing; a webhook type beyond contacts
 //! (OpportunityStatusUpdate) starts a user's recipe.
 
 use std::collections::BTreeMap;
@@ -327,8 +328,99 @@ async fn uninstall_removes_the_location_connection() {
     service.stop().await;
 }
 
+/// The app these tests' service belongs to: GHL client ids are `<appId>-<suffix>`.
+const OUR_CLIENT_ID: &str = "64b8f0c2a1d3e4f5a6b7c8d9-lm0abc12";
+const OUR_APP_ID: &str = "64b8f0c2a1d3e4f5a6b7c8d9";
+const OTHER_APP_ID: &str = "5f0e1d2c3b4a596877665544";
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Service {
+    async fn ghl_hook_signed(&self, body: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(body).unwrap();
+        self.ghl_hook(&body, Some(&sign(&body))).await
+    }
+}
+
+/// Whether an answer says the webhook was another app's and nothing was stored.
+fn ignored(answer: &Value) -> bool {
+    answer["accepted"] == 0
+        && answer["ignored"]
+            .as_str()
+            .is_some_and(|why| why.contains(OTHER_APP_ID))
+}
+
+#[tokio::test]
+async fn webhooks_for_another_app_are_acknowledged_and_change_nothing() {
+    let service = Service::start_for_app(OUR_CLIENT_ID).await;
+    let connection_id = format!("loc_{}", service.location);
+    let vault = service.store();
+
+    // Another app uninstalled from this location: our connection stays.
+    let (status, answer) = service
+        .ghl_hook_signed(&json!({
+            "type": "UNINSTALL", "appId": OTHER_APP_ID, "webhookId": "w-a1", "timestamp": now(),
+            "locationId": service.location,
+        }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(ignored(&answer), "{answer}");
+    assert!(vault.connection(&connection_id).await.unwrap().is_some());
+
+    // Another app installed: nothing is minted or stored.
+    let (status, answer) = service
+        .ghl_hook_signed(&json!({
+            "type": "INSTALL", "appId": OTHER_APP_ID, "webhookId": "w-a2", "timestamp": now(),
+            "locationId": service.location, "companyId": "company0000000000001",
+        }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(ignored(&answer), "{answer}");
+
+    // Another app's contact webhook is not stored, and makes no job.
+    let mut foreign = webhook("ContactCreate", "w-a3", &service.location, 0);
+    foreign["appId"] = json!(OTHER_APP_ID);
+    let (status, answer) = service.ghl_hook_signed(&foreign).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(ignored(&answer), "{answer}");
+    assert_eq!(service.stored().await, (0, 0));
+
+    // Ours is stored, and so is one that names no app.
+    let mut ours = webhook("ContactCreate", "w-a4", &service.location, 0);
+    ours["appId"] = json!(OUR_APP_ID);
+    ours["versionId"] = json!("64b8f0c2a1d3e4f5a6b7c8e0");
+    let (status, answer) = service.ghl_hook_signed(&ours).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert!(answer.get("ignored").is_none(), "{answer}");
+    let unnamed = webhook("ContactUpdate", "w-a5", &service.location, 0);
+    let (status, answer) = service.ghl_hook_signed(&unnamed).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert_eq!(service.accepted_events().await, 2);
+
+    // Our own UNINSTALL still removes the connection.
+    let (status, answer) = service
+        .ghl_hook_signed(&json!({
+            "type": "UNINSTALL", "appId": OUR_APP_ID, "webhookId": "w-a6", "timestamp": now(),
+            "locationId": service.location,
+        }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(vault.connection(&connection_id).await.unwrap().is_none());
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_client_id_every_app_s_webhook_is_taken() {
+    // A Private Integration Token set-up knows no marketplace app.
+    let service = Service::start(1).await;
+    let mut body = webhook("ContactCreate", "w-b1", &service.location, 0);
+    body["appId"] = json!(OTHER_APP_ID);
+    let (status, answer) = service.ghl_hook_signed(&body).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert_eq!(service.accepted_events().await, 1);
+    service.stop().await;
 }
 
 /// A user's recipe on a GHL webhook beyond contacts: the opportunity's status, kept in a
