@@ -488,8 +488,8 @@ fn the_operations_catalog_lists_shows_and_names_the_closest_for_a_typo() {
 
     let triggers = run(&["ops", "list", "--kind", "trigger", "--json"]);
     let triggers: Vec<Value> = serde_json::from_slice(&triggers.stdout).unwrap();
-    // Six NiftyImages-side event types and sixteen GHL webhooks.
-    assert_eq!(triggers.len(), 22);
+    // Six NiftyImages-side event types and twenty-nine GHL webhooks.
+    assert_eq!(triggers.len(), 35);
     assert!(triggers.iter().all(|op| op["kind"] == "trigger"));
 
     let table = run(&["ops", "list", "--kind", "action"]);

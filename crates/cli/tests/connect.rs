@@ -345,44 +345,62 @@ async fn a_wrong_or_corrupt_master_key_is_refused_and_changes_nothing() {
     );
 }
 
+/// A running `nifty-ghl serve`, stopped when dropped.
+struct Serving {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Setup {
+    /// `serve` on the redirect port, with `edit` applied to the config `init` wrote; returns
+    /// once it answers `/healthz`.
+    async fn serve(&self, edit: impl FnOnce(String) -> String) -> Serving {
+        let config = std::fs::read_to_string(self.path("nifty-ghl.toml")).unwrap();
+        let listen = format!("127.0.0.1:{}", self.redirect_port);
+        std::fs::write(
+            self.path("nifty-ghl.toml"),
+            edit(config.replace("127.0.0.1:8788", &listen)),
+        )
+        .unwrap();
+        let child = self
+            .command(&["serve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let serving = Serving {
+            child,
+            base: format!("http://{listen}"),
+        };
+        let mut healthy = false;
+        for _ in 0..100 {
+            if reqwest::get(format!("{}/healthz", serving.base))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                healthy = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(healthy, "serve did not come up");
+        serving
+    }
+}
+
 #[tokio::test]
 async fn serve_takes_the_callback_and_refuses_forged_ones() {
     let setup = Setup::new().await;
     setup.init().await;
-    let config = std::fs::read_to_string(setup.path("nifty-ghl.toml")).unwrap();
-    let listen = format!("127.0.0.1:{}", setup.redirect_port);
-    std::fs::write(
-        setup.path("nifty-ghl.toml"),
-        config.replace("127.0.0.1:8788", &listen),
-    )
-    .unwrap();
-    let child = setup
-        .command(&["serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _serve = Kill(child);
-    let base = format!("http://{listen}");
-    let mut healthy = false;
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(healthy, "serve did not come up");
+    let serving = setup.serve(|config| config).await;
+    let base = serving.base.clone();
     assert_eq!(
         reqwest::get(format!("{base}/readyz"))
             .await
@@ -413,6 +431,54 @@ async fn serve_takes_the_callback_and_refuses_forged_ones() {
             .await
             .contains("1 connection(s)")
     );
+}
+
+/// With the client id only in the vault (`init --client-secret-file` put it there), `serve`
+/// still knows its app: a webhook for another app is acknowledged and ignored, one for this
+/// app is stored. Signatures are off here (`allow_unsigned`, for development) so that the
+/// test can name any app.
+#[tokio::test]
+async fn serve_ignores_webhooks_for_another_app() {
+    let setup = Setup::new().await;
+    setup.init().await;
+    let serving = setup
+        .serve(|config| {
+            let without_client_id: Vec<&str> = config
+                .lines()
+                .filter(|line| !line.starts_with("client_id"))
+                .collect();
+            format!(
+                "{}\n\n[ghl_webhooks]\nallow_unsigned = true\n",
+                without_client_id.join("\n")
+            )
+        })
+        .await;
+    let http = reqwest::Client::new();
+    let post = |app_id: &str, webhook_id: &str| {
+        let body = serde_json::json!({
+            "type": "ContactCreate", "appId": app_id, "webhookId": webhook_id,
+            "timestamp": chrono::Utc::now().to_rfc3339(),
+            "locationId": setup.sandbox.location_id(0), "id": "contact00000000000001",
+            "email": "ann@example.com",
+        });
+        http.post(format!("{}/hooks/ghl", serving.base))
+            .json(&body)
+            .send()
+    };
+    let other = post("5f0e1d2c3b4a596877665544", "w-1").await.unwrap();
+    assert_eq!(other.status(), 200);
+    let answer: Value = other.json().await.unwrap();
+    assert_eq!(answer["accepted"], 0, "{answer}");
+    assert!(
+        answer["ignored"]
+            .as_str()
+            .is_some_and(|why| why.contains("5f0e1d2c3b4a596877665544")),
+        "{answer}"
+    );
+    let ours = post(&setup.sandbox.info().app_id, "w-2").await.unwrap();
+    assert_eq!(ours.status(), 200);
+    let answer: Value = ours.json().await.unwrap();
+    assert_eq!(answer["accepted"], 1, "{answer}");
 }
 
 #[tokio::test]

@@ -14,8 +14,17 @@ use crate::events::{DataField, Event, EventProblem, FieldKind, field};
 pub const INSTALL: &str = "INSTALL";
 pub const UNINSTALL: &str = "UNINSTALL";
 
-/// The GHL event types recipes can start from: every webhook GHL documents by name for the
-/// objects a contact sync touches, and the app's install and uninstall.
+/// The GHL event types recipes can start from: every webhook GHL documents that is about a
+/// contact or names one (so a recipe can act for that contact), and the app's install and
+/// uninstall.
+///
+/// Left out on purpose: the location's own objects (LocationCreate/Update, UserCreate…,
+/// Product*, Price*, ObjectSchema*, PlanChange), Association*/Relation*/Record* (custom
+/// objects; a relation may or may not involve a contact), LCEmailStats (names a recipient
+/// address, no contact), ProviderOutboundMessage (only for conversation-provider apps, and
+/// its `type` is the channel, not the event), and Invoice* (their documented body carries no
+/// `type` or `locationId`, only `altId`/`altType`, and the contact only inside
+/// `contactDetails`: the door would have to guess the envelope).
 pub const GHL_EVENT_TYPES: &[&str] = &[
     "ContactCreate",
     "ContactUpdate",
@@ -31,6 +40,19 @@ pub const GHL_EVENT_TYPES: &[&str] = &[
     "AppointmentCreate",
     "AppointmentUpdate",
     "AppointmentDelete",
+    "OpportunityCreate",
+    "OpportunityUpdate",
+    "OpportunityDelete",
+    "OpportunityStageUpdate",
+    "OpportunityStatusUpdate",
+    "OpportunityMonetaryValueUpdate",
+    "OpportunityAssignedToUpdate",
+    "InboundMessage",
+    "OutboundMessage",
+    "ConversationUnreadUpdate",
+    "CampaignStatusUpdate",
+    "OrderCreate",
+    "OrderStatusUpdate",
     INSTALL,
     UNINSTALL,
 ];
@@ -40,10 +62,11 @@ pub fn is_ghl_type(kind: &str) -> bool {
     GHL_EVENT_TYPES.contains(&kind)
 }
 
-/// What the body of each GHL event type holds, per GHL's webhook documentation. Only `id`
-/// (and `locationId` where GHL always sends it) is required: GHL is known to leave documented
-/// fields out (TaskCreate has no contactId), so recipes read the rest with care and jobs
-/// re-read what they need from the API.
+/// What the body of each GHL event type holds, per GHL's webhook documentation. Only the
+/// object's id (`id`; an order's `_id`, a message's `conversationId`, an appointment's
+/// `appointment`) and `locationId` are required: GHL is known to leave documented fields out
+/// (TaskCreate has no contactId), so recipes read the rest with care and jobs re-read what
+/// they need from the API.
 pub fn data_fields(kind: &str) -> &'static [DataField] {
     use FieldKind::*;
     const CONTACT: &[DataField] = &[
@@ -105,6 +128,126 @@ pub fn data_fields(kind: &str) -> &'static [DataField] {
         field("locationId", Text, true),
         field("appointment", Map, true),
     ];
+    // The types below were added from GHL's webhook pages (marketplace.gohighlevel.com/docs/
+    // webhook/<Type>, read in the copies of highlevel.stoplight.io/docs/integrations and of
+    // the marketplace site taken in September and October 2025; GoHighLevel/
+    // highlevel-api-docs keeps the same pages under `docs/webhook events/`). Each field is one
+    // the page's schema or example shows, with the kind its example has.
+    //
+    // Opportunity*: all seven pages document the same body.
+    const OPPORTUNITY: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("contactId", Text, false),
+        field("name", Text, false),
+        field("status", Text, false),
+        field("monetaryValue", Number, false),
+        field("pipelineId", Text, false),
+        field("pipelineStageId", Text, false),
+        field("assignedTo", Text, false),
+        field("source", Text, false),
+        field("dateAdded", DateTime, false),
+    ];
+    // InboundMessage: one body for SMS, calls, voicemail, chat and email, with the email-only
+    // fields after `chatWidgetId`. There is no `id`; `messageId` is missing from the SMS and
+    // email examples, `conversationId` is in all of them. `to` (and so `cc`, `bcc`) is a string
+    // in the schema but an array in the example; the example is taken.
+    const INBOUND_MESSAGE: &[DataField] = &[
+        field("locationId", Text, true),
+        field("conversationId", Text, true),
+        field("contactId", Text, false),
+        field("messageId", Text, false),
+        field("messageType", Text, false),
+        field("direction", Text, false),
+        field("status", Text, false),
+        field("body", Text, false),
+        field("contentType", Text, false),
+        field("attachments", List, false),
+        field("dateAdded", DateTime, false),
+        field("userId", Text, false),
+        field("conversationProviderId", Text, false),
+        field("callDuration", Number, false),
+        field("callStatus", Text, false),
+        field("chatWidgetId", Text, false),
+        field("emailMessageId", Text, false),
+        field("threadId", Text, false),
+        field("provider", Text, false),
+        field("from", Text, false),
+        field("to", List, false),
+        field("cc", List, false),
+        field("bcc", List, false),
+        field("subject", Text, false),
+    ];
+    // OutboundMessage: InboundMessage's body plus `source` ("app", a workflow…).
+    const OUTBOUND_MESSAGE: &[DataField] = &[
+        field("locationId", Text, true),
+        field("conversationId", Text, true),
+        field("contactId", Text, false),
+        field("messageId", Text, false),
+        field("messageType", Text, false),
+        field("direction", Text, false),
+        field("status", Text, false),
+        field("body", Text, false),
+        field("contentType", Text, false),
+        field("attachments", List, false),
+        field("dateAdded", DateTime, false),
+        field("userId", Text, false),
+        field("source", Text, false),
+        field("conversationProviderId", Text, false),
+        field("callDuration", Number, false),
+        field("callStatus", Text, false),
+        field("chatWidgetId", Text, false),
+        field("emailMessageId", Text, false),
+        field("threadId", Text, false),
+        field("provider", Text, false),
+        field("from", Text, false),
+        field("to", List, false),
+        field("cc", List, false),
+        field("bcc", List, false),
+        field("subject", Text, false),
+    ];
+    // The page is ConversationUnreadWebhook; the body's `type` is ConversationUnreadUpdate
+    // (and so is the event's name in the marketplace app's settings). `id` is the conversation.
+    const CONVERSATION_UNREAD: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("contactId", Text, false),
+        field("unreadCount", Number, false),
+        field("inbox", Bool, false),
+        field("starred", Bool, false),
+        field("deleted", Bool, false),
+    ];
+    // CampaignStatusUpdate: a contact's status in a campaign; `id` is the campaign.
+    const CAMPAIGN_STATUS: &[DataField] = &[
+        field("id", Text, true),
+        field("locationId", Text, true),
+        field("contactId", Text, false),
+        field("status", Text, false),
+        field("templateId", Text, false),
+        field("replied", Text, false),
+        field("dateAdded", DateTime, false),
+    ];
+    // OrderCreate and OrderStatusUpdate document the same body; the order's id is `_id`, the
+    // contact is `contactId` (and `contactSnapshot`, the contact as it was when ordering).
+    const ORDER: &[DataField] = &[
+        field("_id", Text, true),
+        field("locationId", Text, true),
+        field("altId", Text, false),
+        field("altType", Text, false),
+        field("contactId", Text, false),
+        field("contactSnapshot", Map, false),
+        field("status", Text, false),
+        field("fulfillmentStatus", Text, false),
+        field("currency", Text, false),
+        field("amount", Number, false),
+        field("liveMode", Bool, false),
+        field("items", List, false),
+        field("amountSummary", Map, false),
+        field("taxSummary", List, false),
+        field("source", Map, false),
+        field("createdAt", DateTime, false),
+        field("updatedAt", DateTime, false),
+    ];
     const INSTALLED: &[DataField] = &[
         field("appId", Text, true),
         field("companyId", Text, false),
@@ -119,6 +262,18 @@ pub fn data_fields(kind: &str) -> &'static [DataField] {
         "NoteCreate" | "NoteUpdate" | "NoteDelete" => NOTE,
         "TaskCreate" | "TaskComplete" | "TaskDelete" => TASK,
         "AppointmentCreate" | "AppointmentUpdate" | "AppointmentDelete" => APPOINTMENT,
+        "OpportunityCreate"
+        | "OpportunityUpdate"
+        | "OpportunityDelete"
+        | "OpportunityStageUpdate"
+        | "OpportunityStatusUpdate"
+        | "OpportunityMonetaryValueUpdate"
+        | "OpportunityAssignedToUpdate" => OPPORTUNITY,
+        "InboundMessage" => INBOUND_MESSAGE,
+        "OutboundMessage" => OUTBOUND_MESSAGE,
+        "ConversationUnreadUpdate" => CONVERSATION_UNREAD,
+        "CampaignStatusUpdate" => CAMPAIGN_STATUS,
+        "OrderCreate" | "OrderStatusUpdate" => ORDER,
         INSTALL | UNINSTALL => INSTALLED,
         _ => &[],
     }
@@ -150,7 +305,7 @@ fn problem(pointer: &str, message: impl Into<String>) -> EventProblem {
 
 /// A webhook body (already verified) as an event. `type`, `timestamp` and `webhookId` are
 /// GHL's envelope; the whole body stays the event's `data`, so recipes see what GHL sent.
-/// A type GHL has but no recipe can start from (OpportunityCreate…) is still an event: it is
+/// A type GHL has but no recipe can start from (LocationUpdate…) is still an event: it is
 /// stored, and nothing runs for it.
 pub fn from_webhook(body: &Value) -> Result<Event, EventProblem> {
     let object = body
@@ -206,6 +361,25 @@ pub fn from_webhook(body: &Value) -> Result<Event, EventProblem> {
     })
 }
 
+/// The marketplace app id in a client id: GHL's client ids are `<appId>-<suffix>`, and the
+/// official SDKs compare a webhook's `appId` with the part before the first `-`.
+pub fn app_id_of_client_id(client_id: &str) -> Option<&str> {
+    let app_id = client_id
+        .trim()
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    (!app_id.is_empty()).then_some(app_id)
+}
+
+/// The `appId` of a webhook body when it names an app other than `app_id`; `None` when it
+/// names this app, or none (a body without a string `appId` is taken as it comes).
+pub fn other_app<'a>(body: &'a Value, app_id: &str) -> Option<&'a str> {
+    let named = body.get("appId")?.as_str()?.trim();
+    (!named.is_empty() && named != app_id.trim()).then_some(named)
+}
+
 /// How far the webhook's `timestamp` is from `now`, in whole seconds (for the replay window).
 pub fn age_secs(event: &Event, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
     let at = chrono::DateTime::parse_from_rfc3339(event.occurred_at.as_deref()?).ok()?;
@@ -258,5 +432,24 @@ mod tests {
         let install = json!({"type": "INSTALL", "timestamp": "2026-11-27T10:00:00Z",
             "webhookId": "w2", "appId": "app", "companyId": "co"});
         assert_eq!(from_webhook(&install).unwrap().location_id, None);
+    }
+
+    #[test]
+    fn a_webhook_for_another_app_is_told_apart_by_its_app_id() {
+        assert_eq!(
+            app_id_of_client_id("66f1a2b3c4d5e6f7a8b9c0d1-m1x2y3z4"),
+            Some("66f1a2b3c4d5e6f7a8b9c0d1")
+        );
+        assert_eq!(app_id_of_client_id("plainid"), Some("plainid"));
+        assert_eq!(app_id_of_client_id(" -x"), None);
+        let ours = "66f1a2b3c4d5e6f7a8b9c0d1";
+        let body = |app: Value| serde_json::json!({"type": "ContactCreate", "appId": app});
+        assert_eq!(
+            other_app(&body(json!("someone-else")), ours),
+            Some("someone-else")
+        );
+        assert_eq!(other_app(&body(json!(ours)), ours), None);
+        assert_eq!(other_app(&body(json!(" ")), ours), None);
+        assert_eq!(other_app(&json!({"type": "ContactCreate"}), ours), None);
     }
 }

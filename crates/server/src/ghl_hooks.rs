@@ -5,6 +5,10 @@
 //! GHL redelivers a webhook only after a 429 (any other status, 5xx included, is final), so
 //! whenever an event cannot be made durable the answer is 429, never 5xx. INSTALL and UNINSTALL
 //! create and remove the location's connection before they are acknowledged.
+//!
+//! When the marketplace app's client id is known, a webhook whose `appId` names another app
+//! is answered 200, so that GHL does not send it again, and nothing is stored or done for it
+//! (the official SDKs skip such webhooks too). A body without `appId` is taken as before.
 
 use std::time::Duration;
 
@@ -30,6 +34,10 @@ pub struct GhlHooks {
     pub allow_unsigned: bool,
     /// The replay window around a webhook's `timestamp`.
     pub max_age: Duration,
+    /// This marketplace app's id (its client id before the first `-`): webhooks whose
+    /// `appId` names another app are ignored. `None` (Private Integration Token set-ups, or
+    /// no client id configured): every webhook is taken, whatever its `appId`.
+    pub app_id: Option<String>,
 }
 
 impl Default for GhlHooks {
@@ -39,6 +47,7 @@ impl Default for GhlHooks {
             verifier: WebhookVerifier::default(),
             allow_unsigned: false,
             max_age: Duration::from_secs(300),
+            app_id: None,
         }
     }
 }
@@ -49,7 +58,17 @@ impl GhlHooks {
             verifier: settings.verifier()?,
             allow_unsigned: settings.allow_unsigned,
             max_age: Duration::from_secs(settings.max_age_secs),
+            app_id: None,
         })
+    }
+
+    /// Takes only the webhooks of the app with this client id (`<appId>-<suffix>`) and of
+    /// no app in particular; `None` leaves every webhook in.
+    pub fn for_client_id(mut self, client_id: Option<&str>) -> Self {
+        self.app_id = client_id
+            .and_then(ghl_events::app_id_of_client_id)
+            .map(str::to_owned);
+        self
     }
 }
 
@@ -104,6 +123,21 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             );
         }
     };
+    // Another app's webhook (INSTALL and UNINSTALL included) is not ours to store or act on;
+    // a 200, not an error, so that GHL does not deliver it again.
+    if let Some(ours) = door.ghl.app_id.as_deref()
+        && let Some(theirs) = ghl_events::other_app(&value, ours)
+    {
+        tracing::info!(app_id = %theirs, "a GHL webhook for another app was ignored");
+        return answer(
+            StatusCode::OK,
+            json!({
+                "accepted": 0,
+                "duplicates": 0,
+                "ignored": format!("appId {theirs:?} is not this app's ({ours}); nothing was stored"),
+            }),
+        );
+    }
     let event = match ghl_events::from_webhook(&value) {
         Ok(event) => event,
         Err(problem) => {

@@ -31,8 +31,21 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
     if keys.is_empty() && !app.config.hooks.allow_unsigned {
         eprintln!("note: no hooks.secrets are set, so /hooks/niftyimages refuses every event");
     }
+    // The app's client id, from the config or else from the credentials `init` stored: with
+    // it, webhooks for another marketplace app are ignored.
+    let client_id = match app.config.ghl.client_id.clone() {
+        Some(id) => Some(id),
+        None => match app.connections.vault().store().app_credentials().await {
+            Ok(row) => row.map(|row| row.client_id),
+            Err(error) => {
+                tracing::warn!(%error, "the app's client id could not be read; GHL webhooks are taken whatever their appId");
+                None
+            }
+        },
+    };
     let ghl = server::GhlHooks::from_settings(&app.config.ghl_webhooks)
-        .map_err(|e| input_error(format!("ghl_webhooks: {e}")))?;
+        .map_err(|e| input_error(format!("ghl_webhooks: {e}")))?
+        .for_client_id(client_id.as_deref());
     // The pipeline first: on SQLite it refuses to run beside another service on the database.
     let pipeline = engine::pipeline::Pipeline::start(&app.config, app.connections.clone())
         .await

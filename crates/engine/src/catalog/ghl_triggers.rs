@@ -25,6 +25,29 @@ fn about(event_type: &str) -> &'static str {
         "AppointmentCreate" => "An appointment was booked in GHL",
         "AppointmentUpdate" => "An appointment changed in GHL",
         "AppointmentDelete" => "An appointment was deleted in GHL",
+        "OpportunityCreate" => {
+            "An opportunity (a deal in a pipeline) was created for a contact in GHL"
+        }
+        "OpportunityUpdate" => "An opportunity changed in GHL",
+        "OpportunityDelete" => "An opportunity was deleted in GHL",
+        "OpportunityStageUpdate" => "An opportunity moved to another pipeline stage in GHL",
+        "OpportunityStatusUpdate" => {
+            "An opportunity's status changed in GHL (open, won, lost, abandoned)"
+        }
+        "OpportunityMonetaryValueUpdate" => "An opportunity's monetary value changed in GHL",
+        "OpportunityAssignedToUpdate" => "An opportunity was assigned to another user in GHL",
+        "InboundMessage" => {
+            "A contact sent the location a message in GHL (SMS, email, call, chat…)"
+        }
+        "OutboundMessage" => {
+            "The location sent a contact a message in GHL (SMS, email, call, chat…)"
+        }
+        "ConversationUnreadUpdate" => {
+            "The unread status of a contact's conversation changed in GHL"
+        }
+        "CampaignStatusUpdate" => "A contact's status in a GHL campaign changed",
+        "OrderCreate" => "A contact placed an order in GHL",
+        "OrderStatusUpdate" => "An order's status changed in GHL",
         "INSTALL" => "The app was installed on a location or agency (creates the connection)",
         "UNINSTALL" => "The app was uninstalled (removes the connection)",
         _ => "A GHL webhook",

@@ -678,6 +678,102 @@ fn ghl_trigger_schemas_require_what_the_webhook_door_requires() {
     assert_eq!(count, crate::ghl_events::GHL_EVENT_TYPES.len());
 }
 
+/// Bodies shaped like the examples on GHL's webhook pages (the same keys and kinds of value,
+/// values of our own) pass the webhook door and their trigger's schema, and every key they
+/// carry is a field the trigger lists: nothing GHL documents is missing, and each kind
+/// recorded is the kind GHL sends.
+#[test]
+fn documented_ghl_webhook_bodies_fit_their_triggers() {
+    let location = "Loc00000000000000001";
+    let at = "2026-03-02T10:15:00.000Z";
+    let message = json!({"locationId": location, "attachments": [], "body": "Is it in stock?",
+        "contactId": "c-1", "contentType": "text/plain", "conversationId": "conv-1",
+        "dateAdded": at, "direction": "inbound", "messageType": "SMS", "status": "delivered",
+        "conversationProviderId": "cp-1", "chatWidgetId": "cw-1"});
+    let call = json!({"locationId": location, "attachments": ["https://example.com/rec.mp3"],
+        "contactId": "c-1", "conversationId": "conv-1", "dateAdded": at, "direction": "outbound",
+        "messageType": "CALL", "userId": "u-1", "messageId": "m-1", "status": "completed",
+        "callDuration": 95, "callStatus": "voicemail"});
+    let email = json!({"locationId": location, "body": "<p>Thanks</p>", "contactId": "c-1",
+        "conversationId": "conv-1", "dateAdded": at, "direction": "outbound",
+        "messageType": "Email", "emailMessageId": "em-1", "from": "Shop <shop@example.com>",
+        "threadId": "em-1", "subject": "Your order", "to": ["ann@example.com"],
+        "source": "workflow", "conversationProviderId": "cp-1"});
+    let opportunity = json!({"locationId": location, "id": "opp-1", "assignedTo": "u-1",
+        "contactId": "c-1", "monetaryValue": 250.5, "name": "Spring offer",
+        "pipelineId": "p-1", "pipelineStageId": "0b6c6f2e-5b7a-4f1e-9d55-1d1d2c3b4a59",
+        "source": "web form", "status": "won", "dateAdded": at});
+    let order = json!({"locationId": location, "_id": "o-1", "altId": location,
+        "altType": "location", "status": "completed",
+        "taxSummary": [{"_id": "t-1", "name": "VAT", "calculation": "exclusive", "rate": 20, "amount": 7}],
+        "fulfillmentStatus": "unfulfilled", "contactId": "c-1", "currency": "EUR",
+        "amount": 42, "liveMode": false,
+        "amountSummary": {"subtotal": 35, "discount": 0, "tax": 7, "shipping": 0},
+        "source": {"type": "funnel", "subType": "one_step_order_form", "id": "f-1", "name": "Offer"},
+        "createdAt": at, "updatedAt": at,
+        "contactSnapshot": {"id": "c-1", "email": "ann@example.com", "tags": []},
+        "items": [{"name": "Mug", "qty": 1, "product": {"_id": "pr-1"}, "price": {"_id": "pc-1"}}]});
+    let mut bodies = vec![
+        ("InboundMessage", message.clone()),
+        ("InboundMessage", call.clone()),
+        ("OutboundMessage", message),
+        ("OutboundMessage", call),
+        ("OutboundMessage", email.clone()),
+        (
+            "ConversationUnreadUpdate",
+            json!({"locationId": location, "id": "conv-1", "contactId": "c-1",
+                "deleted": false, "inbox": true, "starred": false, "unreadCount": 2}),
+        ),
+        (
+            "CampaignStatusUpdate",
+            json!({"locationId": location, "id": "camp-1", "contactId": "c-1",
+                "status": "paused", "templateId": "tpl-1", "replied": "yes", "dateAdded": at}),
+        ),
+        ("OrderCreate", order.clone()),
+        ("OrderStatusUpdate", order),
+    ];
+    for kind in [
+        "OpportunityCreate",
+        "OpportunityUpdate",
+        "OpportunityDelete",
+        "OpportunityStageUpdate",
+        "OpportunityStatusUpdate",
+        "OpportunityMonetaryValueUpdate",
+        "OpportunityAssignedToUpdate",
+    ] {
+        bodies.push((kind, opportunity.clone()));
+    }
+    // `source` is documented for outbound messages only.
+    let mut inbound_email = email;
+    inbound_email.as_object_mut().unwrap().remove("source");
+    bodies.push(("InboundMessage", inbound_email));
+
+    for (kind, data) in &bodies {
+        let op = find(&format!("ghl.{kind}")).unwrap_or_else(|| panic!("no trigger for {kind}"));
+        let names = op.input_names();
+        for key in data.as_object().unwrap().keys() {
+            assert!(
+                names.contains(&key.as_str()),
+                "{}: GHL documents {key}",
+                op.name
+            );
+        }
+        let errors: Vec<String> = validator(&op.input_schema)
+            .iter_errors(data)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", op.name);
+        let mut body = data.clone();
+        body["type"] = json!(kind);
+        body["timestamp"] = json!(at);
+        body["webhookId"] = json!("w-1");
+        let event = crate::ghl_events::from_webhook(&body)
+            .unwrap_or_else(|problem| panic!("{kind}: {problem}"));
+        assert_eq!(event.location_id.as_deref(), Some(location));
+        assert_eq!(&event.data, data, "{kind}: the body is the event's data");
+    }
+}
+
 /// NiftyImages actions are exactly `niftyimages::OPERATIONS` (method, path and key kind), the
 /// list the client's sandbox tests prove it calls, entry for entry.
 #[test]
@@ -806,6 +902,7 @@ fn the_catalog_counts() {
     assert_eq!(nifty_actions, 31);
     assert_eq!(nifty_triggers, EVENT_TYPES.len());
     assert_eq!(ghl_triggers, crate::ghl_events::GHL_EVENT_TYPES.len());
+    assert_eq!(ghl_triggers, 29);
     assert_eq!(
         all().len(),
         ghl_actions + nifty_actions + nifty_triggers + ghl_triggers
@@ -818,4 +915,4 @@ fn the_catalog_counts() {
 }
 
 /// Everything in the catalog; the README says the same.
-const TOTAL: usize = 109;
+const TOTAL: usize = 122;

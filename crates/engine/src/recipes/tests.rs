@@ -314,3 +314,78 @@ fn steps_are_checked_only_against_events_the_filter_lets_through() {
     let dir = folder(&[("a.toml", &recipe("event.data.campaignId == 'bf-2026'"))]);
     assert!(Recipes::load(Some(dir.path())).is_ok());
 }
+
+/// A recipe may start from GHL's opportunity webhooks and read what GHL documents for them
+/// (`status`, `contactId`…); a field the webhook does not document is refused at load, with
+/// the fields it does have.
+#[test]
+fn opportunity_webhooks_offer_their_documented_fields_and_no_others() {
+    let recipe = |field: &str| {
+        format!(
+            "name = \"deals\"\n[trigger]\nevents = [\"OpportunityStatusUpdate\", \"OpportunityCreate\"]\n\
+             [[steps]]\naction = \"niftyimages.stores.upsert\"\n[steps.input]\nstore = \"deals\"\n\
+             [steps.input.record]\nopportunity_id = \"{{{{ event.data.id }}}}\"\n\
+             status = \"{{{{ event.data.{field} | default('') }}}}\"\n"
+        )
+    };
+    let text = problems(&[("deals.toml", &recipe("stage"))]).join("\n");
+    assert!(
+        text.contains(
+            "step 1, input record: event.data.stage: OpportunityStatusUpdate and \
+             OpportunityCreate events have no field \"stage\" (they have: id, locationId, contactId, \
+             name, status, monetaryValue, pipelineId, pipelineStageId, assignedTo, source, dateAdded)"
+        ),
+        "{text}"
+    );
+
+    let dir = folder(&[("deals.toml", &recipe("status"))]);
+    let recipes = Recipes::load(Some(dir.path())).unwrap();
+    let won = event(
+        "OpportunityStatusUpdate",
+        json!({"id": "opp-1", "locationId": "L", "contactId": "c-1", "status": "won"}),
+    );
+    let jobs = recipes.plan(&won, "L", 5).unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].kind, crate::jobs::nifty::STORE_UPSERT);
+    let upsert: crate::jobs::nifty::StoreUpsert = serde_json::from_str(&jobs[0].payload).unwrap();
+    assert_eq!(upsert.store, "deals");
+    assert_eq!(
+        Value::Object(upsert.record),
+        json!({"opportunity_id": "opp-1", "status": "won"})
+    );
+}
+
+/// Each GHL webhook type a recipe can start from reads only its own fields: an order's id is
+/// `_id`, a message has no `id` at all.
+#[test]
+fn ghl_webhook_fields_differ_by_type() {
+    let recipe = |events: &str, field: &str| {
+        format!(
+            "name = \"r\"\n[trigger]\nevents = [{events}]\n[[steps]]\naction = \"niftyimages.stores.delete\"\n\
+             [steps.input]\nstore = \"s\"\nkey = \"{{{{ event.data.{field} }}}}\"\n"
+        )
+    };
+    for (events, field) in [
+        ("\"OrderCreate\", \"OrderStatusUpdate\"", "_id"),
+        ("\"InboundMessage\", \"OutboundMessage\"", "conversationId"),
+        (
+            "\"ConversationUnreadUpdate\", \"CampaignStatusUpdate\"",
+            "id",
+        ),
+    ] {
+        let dir = folder(&[("r.toml", &recipe(events, field))]);
+        if let Err(problems) = Recipes::load(Some(dir.path())) {
+            panic!("{events} with {field}: {problems:?}");
+        }
+    }
+    let text = problems(&[("r.toml", &recipe("\"InboundMessage\"", "id"))]).join("\n");
+    assert!(
+        text.contains("InboundMessage events have no field \"id\""),
+        "{text}"
+    );
+    let text = problems(&[("r.toml", &recipe("\"OrderCreate\"", "id"))]).join("\n");
+    assert!(
+        text.contains("OrderCreate events have no field \"id\""),
+        "{text}"
+    );
+}

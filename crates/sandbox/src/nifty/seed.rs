@@ -223,6 +223,24 @@ pub fn seed(ids: &IdGenerator, url: &str, now: DateTime<Utc>) -> Seeded {
         next_nifty_id: 4,
     });
 
+    // A second Custom Store, keyed by something other than an email (a user makes such
+    // stores in the web app with any fields): GHL opportunities, one row per opportunity.
+    // Seeded last, so the keys and URLs above stay what they were for a given seed.
+    let deals_key = ids.secret("store_", 24);
+    keys.insert(deals_key.clone(), Scope::Store(world.stores.len()));
+    world.stores.push(DataStore::new(
+        "deals",
+        deals_key,
+        true,
+        vec![
+            FieldDef::new("opportunity_id", "TEXT").unique(),
+            FieldDef::new("contact_id", "TEXT"),
+            FieldDef::new("name", "TEXT"),
+            FieldDef::new("status", "TEXT"),
+            FieldDef::new("value", "NUMBER"),
+        ],
+    ));
+
     Seeded {
         world,
         keys,

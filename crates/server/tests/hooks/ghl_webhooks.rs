@@ -1,12 +1,16 @@
 //! `POST /hooks/ghl`: what GHL's webhooks get. Signed by the sandbox (Ed25519, or the legacy
 //! RSA header) they are stored once; forged, tampered, unsigned, stale and replayed ones
 //! change nothing; a store that cannot take the event answers 429, the only status GHL
-//! retries on; UNINSTALL removes the location's connection.
+//! retries on; UNINSTALL removes the location's connection. Webhooks for another marketplace
+//! app are acknowledged and change nothing; a webhook type beyond contacts
+//! (OpportunityStatusUpdate) starts a user's recipe.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
 use serde_json::{Value, json};
 
 use crate::{Service, test_ghl_key};
@@ -460,5 +464,179 @@ async fn install_under_a_connected_agency_connects_the_location_and_uninstall_re
             .is_some(),
         "a location with its own token is not the agency's to remove"
     );
+    service.stop().await;
+}
+
+/// The app these tests' service belongs to: GHL client ids are `<appId>-<suffix>`.
+const OUR_CLIENT_ID: &str = "64b8f0c2a1d3e4f5a6b7c8d9-lm0abc12";
+const OUR_APP_ID: &str = "64b8f0c2a1d3e4f5a6b7c8d9";
+const OTHER_APP_ID: &str = "5f0e1d2c3b4a596877665544";
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Service {
+    async fn ghl_hook_signed(&self, body: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(body).unwrap();
+        self.ghl_hook(&body, Some(&sign(&body))).await
+    }
+}
+
+/// Whether an answer says the webhook was another app's and nothing was stored.
+fn ignored(answer: &Value) -> bool {
+    answer["accepted"] == 0
+        && answer["ignored"]
+            .as_str()
+            .is_some_and(|why| why.contains(OTHER_APP_ID))
+}
+
+#[tokio::test]
+async fn webhooks_for_another_app_are_acknowledged_and_change_nothing() {
+    let service = Service::start_for_app(OUR_CLIENT_ID).await;
+    let connection_id = format!("loc_{}", service.location);
+    let vault = service.store();
+
+    // Another app uninstalled from this location: our connection stays.
+    let (status, answer) = service
+        .ghl_hook_signed(&json!({
+            "type": "UNINSTALL", "appId": OTHER_APP_ID, "webhookId": "w-a1", "timestamp": now(),
+            "locationId": service.location,
+        }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(ignored(&answer), "{answer}");
+    assert!(vault.connection(&connection_id).await.unwrap().is_some());
+
+    // Another app installed: nothing is minted or stored.
+    let (status, answer) = service
+        .ghl_hook_signed(&json!({
+            "type": "INSTALL", "appId": OTHER_APP_ID, "webhookId": "w-a2", "timestamp": now(),
+            "locationId": service.location, "companyId": "company0000000000001",
+        }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(ignored(&answer), "{answer}");
+
+    // Another app's contact webhook is not stored, and makes no job.
+    let mut foreign = webhook("ContactCreate", "w-a3", &service.location, 0);
+    foreign["appId"] = json!(OTHER_APP_ID);
+    let (status, answer) = service.ghl_hook_signed(&foreign).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(ignored(&answer), "{answer}");
+    assert_eq!(service.stored().await, (0, 0));
+
+    // Ours is stored, and so is one that names no app.
+    let mut ours = webhook("ContactCreate", "w-a4", &service.location, 0);
+    ours["appId"] = json!(OUR_APP_ID);
+    ours["versionId"] = json!("64b8f0c2a1d3e4f5a6b7c8e0");
+    let (status, answer) = service.ghl_hook_signed(&ours).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert!(answer.get("ignored").is_none(), "{answer}");
+    let unnamed = webhook("ContactUpdate", "w-a5", &service.location, 0);
+    let (status, answer) = service.ghl_hook_signed(&unnamed).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert_eq!(service.accepted_events().await, 2);
+
+    // Our own UNINSTALL still removes the connection.
+    let (status, answer) = service
+        .ghl_hook_signed(&json!({
+            "type": "UNINSTALL", "appId": OUR_APP_ID, "webhookId": "w-a6", "timestamp": now(),
+            "locationId": service.location,
+        }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(vault.connection(&connection_id).await.unwrap().is_none());
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_client_id_every_app_s_webhook_is_taken() {
+    // A Private Integration Token set-up knows no marketplace app.
+    let service = Service::start(1).await;
+    let mut body = webhook("ContactCreate", "w-b1", &service.location, 0);
+    body["appId"] = json!(OTHER_APP_ID);
+    let (status, answer) = service.ghl_hook_signed(&body).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert_eq!(service.accepted_events().await, 1);
+    service.stop().await;
+}
+
+/// A user's recipe on a GHL webhook beyond contacts: the opportunity's status, kept in a
+/// Data Store keyed by the opportunity (the NiftyImages sandbox's `deals` store).
+const DEAL_STATUS_RECIPE: &str = r#"name = "deal-status"
+description = "OpportunityStatusUpdate: the opportunity's status in the deals Data Store"
+
+[trigger]
+events = ["OpportunityStatusUpdate"]
+
+[[steps]]
+action = "niftyimages.stores.upsert"
+
+[steps.input]
+store = "deals"
+
+[steps.input.record]
+opportunity_id = "{{ event.data.id }}"
+contact_id = "{{ event.data.contactId | default('') }}"
+name = "{{ event.data.name | default('') }}"
+status = "{{ event.data.status | default('') }}"
+value = "{{ event.data.monetaryValue | default(0) }}"
+"#;
+
+#[tokio::test]
+async fn an_opportunity_status_webhook_is_stored_once_and_reaches_a_data_store() {
+    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
+        .await
+        .unwrap();
+    let mut settings = engine::config::NiftyImagesSettings {
+        base_url: nifty.api_url().to_owned(),
+        ..Default::default()
+    };
+    settings.stores = BTreeMap::from([(
+        "deals".to_owned(),
+        serde_json::from_value(
+            json!({"key": nifty.store_key("deals").unwrap(), "unique": "opportunity_id"}),
+        )
+        .unwrap(),
+    )]);
+    let service =
+        Service::start_with_niftyimages(settings, &[("deal-status.toml", DEAL_STATUS_RECIPE)])
+            .await;
+    let body = serde_json::to_vec(&json!({
+        "type": "OpportunityStatusUpdate", "webhookId": "w-o1", "timestamp": now(),
+        "locationId": service.location, "id": "opp00000000000000001",
+        "contactId": "contact00000000000001", "name": "Spring offer", "monetaryValue": 250,
+        "pipelineId": "pipe0000000000000001", "pipelineStageId": "stage-won",
+        "assignedTo": "user0000000000000001", "source": "web form", "status": "won",
+        "dateAdded": "2026-03-02T10:15:00.000Z",
+    }))
+    .unwrap();
+    let signature = sign(&body);
+    let (status, answer) = service.ghl_hook(&body, Some(&signature)).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    // GHL's redelivery of the same webhook: the same event, stored once.
+    let (status, answer) = service.ghl_hook(&body, Some(&signature)).await;
+    assert_eq!(
+        (status, &answer["duplicates"]),
+        (200, &json!(1)),
+        "{answer}"
+    );
+    assert_eq!(service.accepted_events().await, 1);
+
+    service.ghl_after_delivery().await;
+    let rows = nifty.store_rows("deals").unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        Value::Object(rows[0].values.clone()),
+        json!({"opportunity_id": "opp00000000000000001", "contact_id": "contact00000000000001",
+            "name": "Spring offer", "status": "won", "value": 250})
+    );
+    let writes = nifty
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/Store/AddRecord"))
+        .count();
+    assert_eq!(writes, 1, "one event, one write");
     service.stop().await;
 }

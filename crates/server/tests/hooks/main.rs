@@ -57,6 +57,18 @@ impl Service {
             secrets,
             recipes,
             engine::config::NiftyImagesSettings::default(),
+            None,
+        )
+        .await
+    }
+
+    /// Knowing the marketplace app's client id, as `serve` does from `ghl.client_id`.
+    pub async fn start_for_app(client_id: &str) -> Self {
+        Self::start_full(
+            1,
+            &[],
+            engine::config::NiftyImagesSettings::default(),
+            Some(client_id),
         )
         .await
     }
@@ -66,13 +78,14 @@ impl Service {
         niftyimages: engine::config::NiftyImagesSettings,
         recipes: &[(&str, &str)],
     ) -> Self {
-        Self::start_full(1, recipes, niftyimages).await
+        Self::start_full(1, recipes, niftyimages, None).await
     }
 
     async fn start_full(
         secrets: usize,
         recipes: &[(&str, &str)],
         niftyimages: engine::config::NiftyImagesSettings,
+        client_id: Option<&str>,
     ) -> Self {
         // The second location is unconnected: an agency's INSTALL of it is tested.
         let sandbox = sandbox::start(SandboxConfig {
@@ -150,7 +163,8 @@ impl Service {
                     )
                     .unwrap(),
                     ..server::GhlHooks::default()
-                },
+                }
+                .for_client_id(client_id),
                 nifty: Arc::new(server::NiftyRoutes::new(
                     &config.niftyimages,
                     config.pipeline.default_location_id.clone(),
