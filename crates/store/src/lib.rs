@@ -272,6 +272,19 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
+/// As [`open`], but only a database that is already there: `None` for an SQLite file that
+/// does not exist (or an in-memory one), which is then not created. PostgreSQL is opened as
+/// by [`open`].
+pub async fn open_existing(url: &str) -> Result<Option<Arc<dyn Store>>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return open(url).await.map(Some);
+    }
+    match sqlite::database_file(url)? {
+        Some(file) if file.exists() => open(url).await.map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// Opens PostgreSQL with every table in `schema` (created if missing): for tests, so that each
 /// has a database of its own on one server.
 pub async fn open_postgres_schema(url: &str, schema: &str) -> Result<Arc<dyn Store>, StoreError> {
