@@ -73,6 +73,13 @@ pub enum Command {
     /// The master key that seals tokens at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Secrets sealed in the vault (NiftyImages keys, webhook secrets, alert URLs): set, list,
+    /// remove. They fill the settings the config file and environment leave empty.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+    /// The configuration: check it, and see where each secret comes from.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Run the service: events in, delivery to GHL, the OAuth callback, health, metrics.
     Serve,
     /// The no-code mapping from events to GHL actions: list, validate, dry-run.
@@ -249,6 +256,30 @@ pub struct RunsArgs {
 pub enum KeysCommand {
     /// Seal everything under a new master key, without stopping the service.
     Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Store a secret, sealed, replacing any earlier value. The value is read from standard
+    /// input (or a hidden prompt at a terminal), never from the command line.
+    ///
+    /// NAME is one of: niftyimages.account_key, niftyimages.stores.<name>.key,
+    /// niftyimages.timers.<name>.key, hooks.secrets (one or more whsec_ values, one per line
+    /// or comma-separated, newest first), notifications.webhook_secret,
+    /// notifications.slack_webhook_url, notifications.webhook_url.
+    Set { name: String },
+    /// The stored secrets: name, when it was set, what uses it, whether it is in force. Never
+    /// a value.
+    List,
+    /// Forget a stored secret.
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and say where each secret comes from (file, env, vault or
+    /// missing), without showing any.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,12 @@ fn main() -> ExitCode {
                 commands::connections::run(&cli.config, cli.json, command).await
             }
             Command::Keys(command) => commands::keys::run(&cli.config, command).await,
+            Command::Secrets(command) => {
+                commands::secrets::run(&cli.config, cli.json, command).await
+            }
+            Command::Config(cli::ConfigCommand::Check) => {
+                commands::config_check::run(&cli.config, cli.json).await
+            }
             Command::Serve => commands::serve::run(&cli.config).await,
             Command::Demo(args) => commands::demo::run(cli.json, args).await,
             Command::Recipes(command) => {

@@ -24,7 +24,7 @@ use crate::output::{input_error, print_json, table};
 const KEY_VARIABLE: &str = "NIFTY_GHL_NIFTYIMAGES_KEY";
 
 pub async fn run(config_path: &Path, json: bool, args: NiftyArgs) -> anyhow::Result<()> {
-    let settings = load_config(config_path)?.niftyimages;
+    let settings = load_config(config_path).await?.niftyimages;
     let keys = Keys {
         base_url: args.nifty_url.clone().unwrap_or(settings.base_url.clone()),
         given: given_key(args.key_file.as_deref())?,
@@ -171,8 +171,9 @@ impl Keys {
             .or_else(|| self.settings.account_key.clone())
             .ok_or_else(|| {
                 input_error(format!(
-                    "no NiftyImages account key: set niftyimages.account_key in the config or \
-                     NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY, or give --key-file or {KEY_VARIABLE}"
+                    "no NiftyImages account key: run `nifty-ghl secrets set niftyimages.account_key` \
+                     (or set it in the config or NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY), or give \
+                     --key-file or {KEY_VARIABLE}"
                 ))
             })?;
         self.client(ApiKey::new(KeyKind::Account, key))

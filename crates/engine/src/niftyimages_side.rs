@@ -31,9 +31,19 @@ pub struct NiftySide {
 }
 
 impl NiftySide {
+    /// Refuses a store or timer without a key (one that neither the file, the environment nor
+    /// the vault gave).
     pub fn from_settings(settings: &NiftyImagesSettings) -> Result<Self, NiftyError> {
         let mut side = Self::default();
+        let unset = |setting: String| {
+            NiftyError::InvalidInput(format!(
+                "{setting} is not set: put it in the config file, or run `nifty-ghl secrets set {setting}`"
+            ))
+        };
         for (name, store) in &settings.stores {
+            if store.key.trim().is_empty() {
+                return Err(unset(format!("niftyimages.stores.{name}.key")));
+            }
             let client =
                 NiftyClient::connect(&settings.base_url, ApiKey::store(store.key.clone()))?;
             side.stores.insert(
@@ -45,6 +55,9 @@ impl NiftySide {
             );
         }
         for (name, timer) in &settings.timers {
+            if timer.key.trim().is_empty() {
+                return Err(unset(format!("niftyimages.timers.{name}.key")));
+            }
             let client =
                 NiftyClient::connect(&settings.base_url, ApiKey::timer(timer.key.clone()))?;
             side.timers.insert(
@@ -55,7 +68,11 @@ impl NiftySide {
                 },
             );
         }
-        if let Some(key) = &settings.account_key {
+        if let Some(key) = settings
+            .account_key
+            .as_ref()
+            .filter(|k| !k.trim().is_empty())
+        {
             side.account = Some(NiftyClient::connect(
                 &settings.base_url,
                 ApiKey::account(key.clone()),

@@ -94,7 +94,7 @@ impl Notifier {
                 .await
                 .and_then(|r| r.error_for_status())
             {
-                tracing::warn!(%error, "the Slack alert was not delivered");
+                tracing::warn!(error = %delivery_error(error), "the Slack alert was not delivered");
             }
         }
         if let (Some(url), Some(secret)) =
@@ -128,8 +128,37 @@ impl Notifier {
                 .await
                 .and_then(|r| r.error_for_status());
             if let Err(error) = sent {
-                tracing::warn!(%error, "the alert webhook was not delivered");
+                tracing::warn!(error = %delivery_error(error), "the alert webhook was not delivered");
             }
         }
+    }
+}
+
+/// A failed delivery as the log shows it: without the URL, whose path or query may be the
+/// credential (a Slack incoming webhook's is).
+fn delivery_error(error: reqwest::Error) -> String {
+    error.without_url().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_delivery_is_logged_without_its_url() {
+        ghl::install_crypto_provider();
+        // Nothing listens on port 1: the request fails, and reqwest's own message names the URL.
+        let url = "http://127.0.0.1:1/services/T000/B000/SlackUrlSecret";
+        let error = reqwest::Client::new()
+            .post(url)
+            .send()
+            .await
+            .expect_err("nothing listens there");
+        assert!(
+            error.to_string().contains("SlackUrlSecret"),
+            "reqwest shows it"
+        );
+        let logged = delivery_error(error);
+        assert!(!logged.contains("SlackUrlSecret"), "{logged}");
     }
 }

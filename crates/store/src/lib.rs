@@ -126,6 +126,16 @@ pub struct RefreshedTokens {
     pub now: Millis,
 }
 
+/// A named secret as stored: `value` is sealed, bound to `name`; `key_id` names the master key
+/// it was sealed with.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SecretRow {
+    pub name: String,
+    pub value: String,
+    pub key_id: String,
+    pub updated_at: Millis,
+}
+
 /// Where a sealed value lives, for key rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedValue {
@@ -146,7 +156,7 @@ pub mod prelude {
     pub use crate::{InstanceStore, QueueStore, Store, VaultStore};
 }
 
-/// Connections, OAuth states, the app's credentials, and key rotation.
+/// Connections, OAuth states, the app's credentials, named secrets, and key rotation.
 #[async_trait]
 pub trait VaultStore: Send + Sync + fmt::Debug {
     fn engine(&self) -> Engine;
@@ -195,6 +205,13 @@ pub trait VaultStore: Send + Sync + fmt::Debug {
         now: Millis,
         expected_version: Option<i64>,
     ) -> Result<bool, StoreError>;
+
+    /// Inserts the named secret, or replaces the one of the same name.
+    async fn put_secret(&self, row: &SecretRow) -> Result<(), StoreError>;
+    async fn secret(&self, name: &str) -> Result<Option<SecretRow>, StoreError>;
+    /// Every named secret, sorted by name.
+    async fn secrets(&self) -> Result<Vec<SecretRow>, StoreError>;
+    async fn delete_secret(&self, name: &str) -> Result<bool, StoreError>;
 
     /// Every sealed value, for key rotation.
     async fn sealed_values(&self) -> Result<Vec<SealedValue>, StoreError>;
@@ -252,6 +269,19 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         Ok(Arc::new(postgres::PostgresStore::open(url, None).await?))
     } else {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    }
+}
+
+/// As [`open`], but only a database that is already there: `None` for an SQLite file that
+/// does not exist (or an in-memory one), which is then not created. PostgreSQL is opened as
+/// by [`open`].
+pub async fn open_existing(url: &str) -> Result<Option<Arc<dyn Store>>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return open(url).await.map(Some);
+    }
+    match sqlite::database_file(url)? {
+        Some(file) if file.exists() => open(url).await.map(Some),
+        _ => Ok(None),
     }
 }
 

@@ -12,8 +12,8 @@ use crate::queue::{
     AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
 };
 use crate::{
-    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, StoreError,
-    VaultStore,
+    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, SecretRow,
+    StoreError, VaultStore,
 };
 
 #[derive(Debug, Clone)]

@@ -209,6 +209,44 @@ macro_rules! sql_store_impl {
                 Ok(changed == 1)
             }
 
+            async fn put_secret(&self, row: &SecretRow) -> Result<(), StoreError> {
+                sqlx::query($sql("INSERT INTO named_secrets (name, value, key_id, updated_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, key_id = excluded.key_id, \
+                     updated_at = excluded.updated_at"))
+                .bind(&row.name)
+                .bind(&row.value)
+                .bind(&row.key_id)
+                .bind(row.updated_at)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn secret(&self, name: &str) -> Result<Option<SecretRow>, StoreError> {
+                Ok(sqlx::query_as($sql("SELECT name, value, key_id, updated_at FROM named_secrets WHERE name = ?"))
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn secrets(&self) -> Result<Vec<SecretRow>, StoreError> {
+                let mut rows: Vec<SecretRow> = sqlx::query_as($sql("SELECT name, value, key_id, updated_at FROM named_secrets"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                // Sorted here, byte-wise: the engines' collations differ.
+                rows.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(rows)
+            }
+
+            async fn delete_secret(&self, name: &str) -> Result<bool, StoreError> {
+                Ok(sqlx::query($sql("DELETE FROM named_secrets WHERE name = ?"))
+                    .bind(name)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected()
+                    == 1)
+            }
+
             async fn sealed_values(&self) -> Result<Vec<SealedValue>, StoreError> {
                 let mut values = Vec::new();
                 let app: Option<(String,)> = sqlx::query_as($sql("SELECT client_secret FROM app_credentials WHERE id = 1"))
@@ -227,10 +265,27 @@ macro_rules! sql_store_impl {
                         values.push(SealedValue { table: "connections", row_id: id, column: "refresh_token", sealed });
                     }
                 }
+                for row in self.secrets().await? {
+                    values.push(SealedValue { table: "named_secrets", row_id: row.name, column: "value", sealed: row.value });
+                }
                 Ok(values)
             }
 
             async fn replace_sealed(&self, value: &SealedValue, new_sealed: &str) -> Result<bool, StoreError> {
+                if (value.table, value.column) == ("named_secrets", "value") {
+                    // The key id column follows the value it describes.
+                    let key_id = $crate::cipher::key_id(new_sealed)
+                        .ok_or_else(|| StoreError::Corrupt(format!("named secret {}: not a sealed value", value.row_id)))?;
+                    return Ok(sqlx::query($sql("UPDATE named_secrets SET value = ?, key_id = ? WHERE name = ? AND value = ?"))
+                        .bind(new_sealed)
+                        .bind(key_id)
+                        .bind(&value.row_id)
+                        .bind(&value.sealed)
+                        .execute(&self.writer)
+                        .await?
+                        .rows_affected()
+                        == 1);
+                }
                 let sql: &'static str = match (value.table, value.column) {
                     ("app_credentials", "client_secret") => {
                         "UPDATE app_credentials SET client_secret = ? WHERE CAST(id AS TEXT) = ? AND client_secret = ?"

@@ -14,8 +14,8 @@ use crate::queue::{
     AttemptRow, DeadFilter, IngestItem, Ingested, JobOutcome, JobRow, QueueStats, QueueStore,
 };
 use crate::{
-    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, StoreError,
-    VaultStore,
+    AppRow, ConnectionRow, Engine, Millis, OAuthStateRow, RefreshedTokens, SealedValue, SecretRow,
+    StoreError, VaultStore,
 };
 
 #[derive(Debug, Clone)]
@@ -30,15 +30,29 @@ pub struct SqliteStore {
     file: Option<PathBuf>,
 }
 
+/// `sqlite://PATH`, `sqlite:PATH` or a plain path, as an `sqlite:` URL.
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(url.to_owned())
+    } else if url.contains("://") {
+        Err(StoreError::bad_url(url))
+    } else {
+        Ok(format!("sqlite://{url}"))
+    }
+}
+
+/// The file an SQLite URL names; `None` for an in-memory database.
+pub(crate) fn database_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
+    let url = sqlite_url(url)?;
+    let options = SqliteConnectOptions::from_str(&url).map_err(|_| StoreError::bad_url(&url))?;
+    let file = options.get_filename();
+    Ok(Some(file.to_path_buf())
+        .filter(|f| !f.as_os_str().is_empty() && f.as_os_str() != ":memory:"))
+}
+
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let url = if url.starts_with("sqlite:") {
-            url.to_owned()
-        } else if url.contains("://") {
-            return Err(StoreError::bad_url(url));
-        } else {
-            format!("sqlite://{url}")
-        };
+        let url = sqlite_url(url)?;
         let options = SqliteConnectOptions::from_str(&url)
             .map_err(|_| StoreError::bad_url(&url))?
             .create_if_missing(true)
@@ -101,6 +115,8 @@ fn lost_a_race(error: &StoreError) -> bool {
     let message = message.to_ascii_lowercase();
     [
         "already exists",
+        // A migration that drops what the winner's run of it has already dropped.
+        "no such index",
         "duplicate column",
         "database is locked",
         "busy",

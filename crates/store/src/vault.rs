@@ -1,5 +1,6 @@
-//! The token vault: GHL connections and the app's client secret, sealed before they are stored
-//! and opened after they are read. Nothing leaves the vault in plain text except through
+//! The token vault: GHL connections, the app's client secret and the named secrets the
+//! configuration reads (NiftyImages keys, webhook secrets), sealed before they are stored and
+//! opened after they are read. Nothing leaves the vault in plain text except through
 //! [`secrecy::ExposeSecret`].
 
 use std::fmt;
@@ -10,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::cipher::{self, CipherError};
 use crate::keyring::{self, KeyError, KeyRing, KeySource};
 use crate::prelude::*;
-use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, SealedValue, StoreError};
+use crate::{AppRow, ConnectionRow, Millis, RefreshedTokens, SealedValue, SecretRow, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -30,6 +31,10 @@ pub enum VaultError {
     },
     #[error("stored connection {id} is not valid: {reason}")]
     BadRow { id: String, reason: String },
+    #[error("secret name {name:?} is not valid: {reason}")]
+    BadSecretName { name: String, reason: &'static str },
+    #[error("the secret {name} is empty: an empty value is never stored")]
+    EmptySecret { name: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +230,35 @@ pub struct RotationReport {
     pub active_key: String,
 }
 
+/// A named secret as a listing shows it: never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub name: String,
+    /// The master key the value is sealed with.
+    pub key_id: String,
+    pub updated_at: Millis,
+}
+
+/// The longest name a named secret may have.
+pub const MAX_SECRET_NAME: usize = 200;
+
+fn check_secret_name(name: &str) -> Result<(), VaultError> {
+    let bad = |reason| VaultError::BadSecretName {
+        name: name.chars().take(MAX_SECRET_NAME).collect(),
+        reason,
+    };
+    if name.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if name.len() > MAX_SECRET_NAME {
+        return Err(bad("it is longer than 200 bytes"));
+    }
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it holds a space or a control character"));
+    }
+    Ok(())
+}
+
 pub struct Vault {
     store: Arc<dyn Store>,
     source: KeySource,
@@ -253,6 +287,9 @@ impl fmt::Debug for Vault {
 }
 
 const CONNECTIONS: &str = "connections";
+/// The table of named secrets; each value is bound to its name (the row id) and this column.
+const SECRETS: &str = "named_secrets";
+const SECRET_COLUMN: &str = "value";
 
 impl Vault {
     /// Loads the key ring and checks that it opens what the vault already holds, so that a wrong
@@ -439,6 +476,70 @@ impl Vault {
         let secret =
             self.open_value("app_credentials", "1", "client_secret", &row.client_secret)?;
         Ok(Some((row.client_id, secret)))
+    }
+
+    /// Stores the named secret `name`, replacing any value it had. The value is sealed bound to
+    /// its name: copied to another name in the database, it no longer opens.
+    pub async fn put_secret(
+        &self,
+        name: &str,
+        value: &SecretString,
+        now: Millis,
+    ) -> Result<(), VaultError> {
+        check_secret_name(name)?;
+        if value.expose_secret().is_empty() {
+            return Err(VaultError::EmptySecret {
+                name: name.to_owned(),
+            });
+        }
+        let keys = self.sealing_keys()?;
+        let sealed = Self::seal(&keys, SECRETS, name, SECRET_COLUMN, value.expose_secret())?;
+        self.store
+            .put_secret(&SecretRow {
+                name: name.to_owned(),
+                value: sealed,
+                key_id: keys.active().id().to_owned(),
+                updated_at: now,
+            })
+            .await?;
+        self.reseal_if_rotated(&keys, &[(SECRETS, name)]).await;
+        Ok(())
+    }
+
+    /// The named secret `name`, opened; `None` when the vault holds none of that name.
+    pub async fn secret(&self, name: &str) -> Result<Option<SecretString>, VaultError> {
+        check_secret_name(name)?;
+        match self.store.secret(name).await? {
+            Some(row) => Ok(Some(self.open_value(
+                SECRETS,
+                &row.name,
+                SECRET_COLUMN,
+                &row.value,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the named secret `name`; false when there was none.
+    pub async fn delete_secret(&self, name: &str) -> Result<bool, VaultError> {
+        check_secret_name(name)?;
+        Ok(self.store.delete_secret(name).await?)
+    }
+
+    /// The names of the stored secrets, sorted, with their key and time; never their values
+    /// (nothing is opened).
+    pub async fn secret_names(&self) -> Result<Vec<SecretInfo>, VaultError> {
+        Ok(self
+            .store
+            .secrets()
+            .await?
+            .into_iter()
+            .map(|row| SecretInfo {
+                name: row.name,
+                key_id: row.key_id,
+                updated_at: row.updated_at,
+            })
+            .collect())
     }
 
     /// Stores a connection, replacing the one for the same location (or agency).

@@ -36,13 +36,13 @@ pub async fn run(
     json_output: bool,
     args: EventsSendArgs,
 ) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
+    let config = load_config(config_path).await?;
     let records = read_records(&args.file, args.format)?;
     check_all(&records, config.pipeline.default_location_id.is_some())?;
 
     let secret = config.hooks.secrets.first().cloned().ok_or_else(|| {
         input_error(
-            "no signing secret: set hooks.secrets in the config or NIFTY_GHL_HOOK_SECRETS, the same the service uses",
+            "no signing secret: set hooks.secrets (`nifty-ghl secrets set hooks.secrets`, the config file or NIFTY_GHL_HOOK_SECRETS), the same the service uses",
         )
     })?;
     let key = engine::signing::secret_key(&SecretString::from(secret))

@@ -8,7 +8,7 @@ use engine::Config;
 use secrecy::SecretString;
 use store::keyring::{self, MASTER_KEY_ENV};
 
-use crate::app::{App, load_config};
+use crate::app::{App, load_config_file};
 use crate::cli::InitArgs;
 use crate::output::input_error;
 
@@ -49,7 +49,7 @@ pub async fn run(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
             .map_err(|e| input_error(format!("cannot write {}: {e}", config_path.display())))?;
         println!("config: wrote {} (mode 0600)", config_path.display());
     }
-    let config = load_config(config_path)?;
+    let config = load_config_file(config_path)?;
     let mut made_key = false;
     if std::env::var(MASTER_KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
         println!("master key: from {MASTER_KEY_ENV} (no key file made)");
@@ -67,7 +67,7 @@ pub async fn run(config_path: &Path, args: InitArgs) -> anyhow::Result<()> {
             config.master_key_file.display()
         );
     }
-    let app = match App::open(config_path).await {
+    let app = match App::open_for_setup(config_path).await {
         Ok(app) => app,
         Err(error) => {
             // Nothing is sealed before the database opens, so what this run made can go: init

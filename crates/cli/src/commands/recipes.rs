@@ -8,7 +8,7 @@ use engine::jobs::preview::planned_requests;
 use engine::recipes::Recipes;
 use serde_json::{Value, json};
 
-use crate::app::load_config;
+use crate::app::load_config_file;
 use crate::cli::{RecipesCommand, RecipesDryRunArgs};
 use crate::commands::events_send::{content_id, read_records};
 use crate::output::{input_error, print_json, table};
@@ -18,7 +18,7 @@ pub async fn run(
     json_output: bool,
     command: RecipesCommand,
 ) -> anyhow::Result<()> {
-    let config = load_config(config_path)?;
+    let config = load_config_file(config_path)?;
     let dir = config.recipes.dir.clone();
     let recipes = Recipes::load(Some(&dir)).map_err(|errors| {
         input_error(format!(

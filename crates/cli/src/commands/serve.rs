@@ -29,7 +29,9 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| input_error(format!("hooks.secrets: {e}")))?;
     if keys.is_empty() && !app.config.hooks.allow_unsigned {
-        eprintln!("note: no hooks.secrets are set, so /hooks/niftyimages refuses every event");
+        eprintln!(
+            "note: no hooks.secrets are set (`nifty-ghl secrets set hooks.secrets`), so /hooks/niftyimages refuses every event"
+        );
     }
     // The app's client id, from the config or else from the credentials `init` stored: with
     // it, webhooks for another marketplace app are ignored.

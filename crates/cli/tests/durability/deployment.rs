@@ -1,5 +1,7 @@
 //! A deployment as a user makes one: `init`, a Private Integration Token per location with
-//! `connect --pit`, a hook secret, then `serve` processes started and killed at will.
+//! `connect --pit`, a hook secret kept in the vault (`secrets set hooks.secrets`, read from
+//! standard input; the config file holds none), then `serve` processes started and killed at
+//! will.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -57,12 +59,21 @@ impl Deployment {
         deployment.ok(&init).await;
         let config = deployment.path("nifty-ghl.toml");
         let mut text = std::fs::read_to_string(&config).unwrap();
-        text.push_str(&format!(
+        text.push_str(
             "\n[pipeline]\nburst_interval_ms = 1000\nretry_schedule_secs = [0, 0.2, 0.5, 1, 2, 3, 5]\n\
-             location_lease_secs = 3\n\n[hooks]\nsecrets = [\"{}\"]\n",
-            deployment.hook_secret
-        ));
+             location_lease_secs = 3\n",
+        );
         std::fs::write(&config, text).unwrap();
+        let stored = deployment
+            .ok_with_stdin(
+                &["secrets", "set", "hooks.secrets"],
+                &format!("{}\n", deployment.hook_secret),
+            )
+            .await;
+        assert!(
+            stored.contains("hooks.secrets: stored in the vault"),
+            "{stored}"
+        );
         for i in 0..locations {
             let token_file = deployment.path(&format!("pit-{i}"));
             std::fs::write(&token_file, deployment.sandbox.pit(i)).unwrap();
@@ -104,6 +115,32 @@ impl Deployment {
         let output = tokio::task::spawn_blocking(move || command.output().unwrap())
             .await
             .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// As [`Deployment::ok`], with `stdin` on the command's standard input.
+    pub async fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
+        use std::io::Write;
+        let mut command = self.command(args);
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let stdin = stdin.to_owned();
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn().unwrap();
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(stdin.as_bytes()).unwrap();
+            drop(pipe);
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
         assert!(
             output.status.success(),
             "{args:?}: {}",

@@ -1,5 +1,6 @@
-//! `nifty-ghl events send`: a file through the signed door of a running service. Sending the
-//! same file twice applies nothing twice; a file with one bad record sends nothing.
+//! `nifty-ghl events send`: a file through the signed door of a running service, signed with
+//! the hook secret the vault holds. Sending the same file twice applies nothing twice; a file
+//! with one bad record sends nothing.
 
 use std::time::Duration;
 
@@ -82,4 +83,11 @@ async fn a_file_is_sent_once_however_often_it_is_sent_and_a_bad_one_not_at_all()
         "cy@example.com's line was in the refused file: {ghl:?}"
     );
     assert_eq!(ghl.notes.get("Asked for the catalogue"), Some(&1));
+
+    // The hook secret is only in the vault: the service verified with it and `events send`
+    // signed with it, and neither the config file, the service's log nor the refusal shows it.
+    let config = std::fs::read_to_string(deployment.path("nifty-ghl.toml")).unwrap();
+    assert!(!config.contains(&deployment.hook_secret), "{config}");
+    assert!(!service.log().contains(&deployment.hook_secret));
+    assert!(!stderr.contains(&deployment.hook_secret));
 }

@@ -30,11 +30,13 @@ const MIN_LEASE_SECS: u64 = 2 * HTTP_TIMEOUT_SECS;
 
 mod ghl_webhooks;
 mod niftyimages;
+pub mod secrets;
 
 pub use ghl_webhooks::GhlWebhookSettings;
 pub use niftyimages::{
     DataSourceSettings, ImageSettings, NiftyImagesSettings, StoreSettings, TimerSettings,
 };
+pub use secrets::{SecretOrigin, SecretOrigins, SecretSetting};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -63,6 +65,9 @@ pub struct Config {
     pub recipes: RecipeSettings,
     pub ghl_webhooks: GhlWebhookSettings,
     pub niftyimages: NiftyImagesSettings,
+    /// Where each secret setting's value came from (file, environment, vault); names only.
+    #[serde(skip)]
+    pub secret_origins: SecretOrigins,
 }
 
 /// Where the user's recipes are.
@@ -97,6 +102,7 @@ impl fmt::Debug for Config {
             recipes,
             ghl_webhooks,
             niftyimages,
+            secret_origins,
         } = self;
         f.debug_struct("Config")
             .field("database_url", &store::redact_url(database_url))
@@ -110,6 +116,7 @@ impl fmt::Debug for Config {
             .field("recipes", recipes)
             .field("ghl_webhooks", ghl_webhooks)
             .field("niftyimages", niftyimages)
+            .field("secret_origins", secret_origins)
             .finish()
     }
 }
@@ -120,7 +127,8 @@ impl fmt::Debug for Config {
 #[serde(default, deny_unknown_fields)]
 pub struct HookSettings {
     /// `whsec_…` signing secrets, newest first; several at once during a rotation.
-    /// (Or `NIFTY_GHL_HOOK_SECRETS`, comma-separated.)
+    /// (Or `NIFTY_GHL_HOOK_SECRETS`, comma-separated, or the vault: `nifty-ghl secrets set
+    /// hooks.secrets`.)
     pub secrets: Vec<String>,
     /// Accept unsigned events. For development only.
     pub allow_unsigned: bool,
@@ -197,16 +205,19 @@ impl fmt::Debug for HookSettings {
     }
 }
 
-/// Where persistent failures are announced. Its `Debug` hides the webhook secret and the
-/// Slack URL (whose path is its credential).
+/// Where persistent failures are announced. Its `Debug` hides the webhook secret and both
+/// URLs (a Slack URL's path is its credential; an alert URL may carry a token too).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationSettings {
-    /// A Slack-compatible incoming-webhook URL.
+    /// A Slack-compatible incoming-webhook URL (or `NIFTY_GHL_SLACK_WEBHOOK_URL`, or the
+    /// vault: `nifty-ghl secrets set notifications.slack_webhook_url`).
     pub slack_webhook_url: Option<String>,
-    /// A URL that receives each alert as JSON, signed the Standard Webhooks way.
+    /// A URL that receives each alert as JSON, signed the Standard Webhooks way (or
+    /// `NIFTY_GHL_ALERT_WEBHOOK_URL`, or the vault when it carries a token).
     pub webhook_url: Option<String>,
-    /// The `whsec_…` secret that signs `webhook_url`'s alerts (or `NIFTY_GHL_ALERT_WEBHOOK_SECRET`).
+    /// The `whsec_…` secret that signs `webhook_url`'s alerts (or
+    /// `NIFTY_GHL_ALERT_WEBHOOK_SECRET`, or the vault).
     pub webhook_secret: Option<String>,
     /// The same alert is sent at most once per this many seconds (repeats are counted).
     pub repeat_after_secs: u64,
@@ -223,7 +234,7 @@ impl fmt::Debug for NotificationSettings {
         let hidden = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
         f.debug_struct("NotificationSettings")
             .field("slack_webhook_url", &hidden(slack_webhook_url))
-            .field("webhook_url", webhook_url)
+            .field("webhook_url", &hidden(webhook_url))
             .field("webhook_secret", &hidden(webhook_secret))
             .field("repeat_after_secs", repeat_after_secs)
             .finish()
@@ -291,6 +302,7 @@ impl Default for Config {
             recipes: RecipeSettings::default(),
             ghl_webhooks: GhlWebhookSettings::default(),
             niftyimages: NiftyImagesSettings::default(),
+            secret_origins: SecretOrigins::default(),
         }
     }
 }
@@ -371,7 +383,9 @@ pub const ENVIRONMENT: [(&str, &str); 14] = [
 ];
 
 impl Config {
-    /// Defaults, then the file at `path` if it exists, then the environment; validated.
+    /// Defaults, then the file at `path` if it exists, then the environment; validated. Secret
+    /// settings both leave empty may still come from the vault: see
+    /// [`secrets::complete_from_vault`], which the command line runs once the database is open.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         Self::load_with(path, |name| std::env::var(name).ok())
     }
@@ -394,10 +408,17 @@ impl Config {
                 });
             }
         };
+        config.record_file_origins();
         for (variable, _) in ENVIRONMENT {
             let Some(value) = env(variable).filter(|v| !v.trim().is_empty()) else {
                 continue;
             };
+            if let Some(setting) = SecretSetting::FIXED
+                .iter()
+                .find(|s| s.env_variable() == Some(variable))
+            {
+                config.secret_origins.record(setting, SecretOrigin::Env);
+            }
             match variable {
                 "NIFTY_GHL_DATABASE_URL" => config.database_url = value,
                 "NIFTY_GHL_MASTER_KEY_FILE" => config.master_key_file = PathBuf::from(value),
@@ -539,18 +560,28 @@ impl Config {
              # default_location_id = \"<the GHL location events go to when they name none>\"\n\
              # workers = {}\n\
              # retry_schedule_secs = [0, 5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200]\n\n\
-             # The signing secrets of POST /hooks/niftyimages (or NIFTY_GHL_HOOK_SECRETS).\n\
+             # Secrets (NiftyImages keys, hook and alert secrets, alert URLs) are best kept\n\
+             # sealed in the vault, not here: `nifty-ghl secrets set NAME` reads the value from\n\
+             # standard input or a hidden prompt, `nifty-ghl secrets list` shows the names.\n\
+             # A value set here or in a NIFTY_GHL_* variable wins over the vault's.\n\n\
+             # The signing secrets of POST /hooks/niftyimages:\n\
+             # `nifty-ghl secrets set hooks.secrets` (or NIFTY_GHL_HOOK_SECRETS).\n\
              # [hooks]\n\
              # secrets = [\"whsec_...\"]\n\n\
              # Your recipes: *.toml files that replace or add to the built-in ones.\n\
              # [recipes]\n\
              # dir = {}\n\n\
-             # Where persistent failures are announced.\n\
+             # Where persistent failures are announced. The Slack URL is a credential:\n\
+             # `nifty-ghl secrets set notifications.slack_webhook_url` (likewise webhook_url\n\
+             # when it carries a token, and notifications.webhook_secret).\n\
              # [notifications]\n\
              # slack_webhook_url = \"https://hooks.slack.com/services/...\"\n\
              # webhook_url = \"https://example.com/nifty-ghl-alerts\"\n\n\
              # NiftyImages: the account nifty-ghl writes to, the images whose opens it tracks\n\
              # (GET /i/<image>?email=...) and the data sources it answers (GET /nifty/data/<source>).\n\
+             # Keys: `nifty-ghl secrets set niftyimages.account_key`, and\n\
+             # niftyimages.stores.<name>.key / niftyimages.timers.<name>.key for each store and\n\
+             # timer below (a section without `key` takes it from the vault).\n\
              # [niftyimages]\n\
              # account_key = \"<Settings → My API Keys>\"  # or NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY\n\
              # poll_every_secs = 300  # image open counters; 0 turns the poller off\n\
@@ -560,11 +591,9 @@ impl Config {
              # [niftyimages.data_sources.greeting]\n\
              # fields = [\"firstName\", \"city\", \"tags\", \"<a custom field id>\"]\n\
              # [niftyimages.stores.contacts]\n\
-             # key = \"<the Data Store's API key>\"\n\
-             # unique = \"email\"\n\
+             # unique = \"email\"  # key: `nifty-ghl secrets set niftyimages.stores.contacts.key`\n\
              # [niftyimages.timers.offer]\n\
-             # url = \"https://img.niftyimages.com/<your timer>\"\n\
-             # key = \"<the timer's API key>\"\n",
+             # url = \"https://img.niftyimages.com/<your timer>\"  # key: `nifty-ghl secrets set niftyimages.timers.offer.key`\n",
             toml_string(&self.database_url),
             toml_string(&self.master_key_file.display().to_string()),
             toml_string(&self.ghl.base_url),
@@ -632,8 +661,16 @@ mod tests {
         config.notifications.webhook_secret = Some("whsec_AlertSecret".into());
         config.notifications.slack_webhook_url =
             Some("https://hooks.slack.com/services/T0/B0/SlackSecret".into());
+        config.notifications.webhook_url =
+            Some("https://hooks.example.com/catch/1/UrlTokenSecret".into());
         let shown = format!("{config:?} {config:#?}");
-        for secret in ["DbPassw0rd", "HookSecret", "AlertSecret", "SlackSecret"] {
+        for secret in [
+            "DbPassw0rd",
+            "HookSecret",
+            "AlertSecret",
+            "SlackSecret",
+            "UrlTokenSecret",
+        ] {
             assert!(!shown.contains(secret), "{secret} shows: {shown}");
         }
         assert!(shown.contains("nifty:***@db"), "{shown}");
@@ -695,5 +732,44 @@ mod tests {
         let config = Config::default();
         let parsed: Config = toml::from_str(&config.starter_file()).unwrap();
         assert_eq!(parsed, config);
+        assert!(
+            config
+                .starter_file()
+                .contains("nifty-ghl secrets set niftyimages.stores.contacts.key"),
+            "the starter file points to the vault"
+        );
+    }
+
+    #[test]
+    fn secret_origins_say_file_or_environment_and_a_keyless_store_waits_for_the_vault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nifty-ghl.toml");
+        std::fs::write(
+            &path,
+            "[niftyimages]\naccount_key = \"file-account-key\"\n\
+             [niftyimages.stores.contacts]\nunique = \"email\"\n\
+             [notifications]\nwebhook_secret = \"\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| {
+            (name == "NIFTY_GHL_HOOK_SECRETS").then(|| "whsec_ZW52LWhvb2stc2VjcmV0LTE2".to_owned())
+        };
+        let config = Config::load_with(&path, env).unwrap();
+        let origin = |name: &str| config.secret_origin(&SecretSetting::parse(name).unwrap());
+        assert_eq!(origin("niftyimages.account_key"), Some(SecretOrigin::File));
+        assert_eq!(origin("hooks.secrets"), Some(SecretOrigin::Env));
+        assert_eq!(
+            origin("notifications.webhook_secret"),
+            None,
+            "an empty value counts as none"
+        );
+        assert_eq!(origin("niftyimages.stores.contacts.key"), None);
+        assert_eq!(config.niftyimages.stores["contacts"].unique, "email");
+        let missing = config.missing_secrets();
+        assert_eq!(missing.len(), 1);
+        assert!(
+            missing[0].contains("nifty-ghl secrets set niftyimages.stores.contacts.key"),
+            "{missing:?}"
+        );
     }
 }

@@ -16,7 +16,8 @@ pub struct NiftyImagesSettings {
     /// The API (`https://api.niftyimages.com/v1`, or a sandbox's).
     pub base_url: String,
     /// The account key (Settings → My API Keys): images, stats, widgets, maps.
-    /// (Or `NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY`.)
+    /// (Or `NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY`, or the vault: `nifty-ghl secrets set
+    /// niftyimages.account_key`.)
     pub account_key: Option<String>,
     /// Data Stores by the name recipes use.
     pub stores: BTreeMap<String, StoreSettings>,
@@ -34,7 +35,9 @@ pub struct NiftyImagesSettings {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSettings {
-    /// The store's own key (Data Sources → the store → Use Our API).
+    /// The store's own key (Data Sources → the store → Use Our API). Empty (or left out):
+    /// taken from the vault's `niftyimages.stores.<name>.key`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key: String,
     /// The store's unique field, which names a record to delete.
     #[serde(default = "default_unique")]
@@ -50,7 +53,9 @@ fn default_unique() -> String {
 pub struct TimerSettings {
     /// The timer image's URL, which names it in `PUT /Timer/Update`.
     pub url: String,
-    /// The timer's own key (Target Date Automation → Show API Key).
+    /// The timer's own key (Target Date Automation → Show API Key). Empty (or left out):
+    /// taken from the vault's `niftyimages.timers.<name>.key`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key: String,
 }
 
@@ -146,20 +151,13 @@ impl NiftyImagesSettings {
                 "must be an http or https URL".into(),
             ));
         }
-        for (name, store) in &self.stores {
-            if store.key.trim().is_empty() {
-                return Err((
-                    format!("niftyimages.stores.{name}.key"),
-                    "is empty: give the store's API key (Data Sources → the store → Use Our API)"
-                        .into(),
-                ));
-            }
-        }
+        // An empty store or timer key may still come from the vault: `Config::missing_secrets`
+        // says so once the vault has been read.
         for (name, timer) in &self.timers {
-            if timer.key.trim().is_empty() || url::Url::parse(&timer.url).is_err() {
+            if url::Url::parse(&timer.url).is_err() {
                 return Err((
-                    format!("niftyimages.timers.{name}"),
-                    "needs the timer image's url and its API key".into(),
+                    format!("niftyimages.timers.{name}.url"),
+                    "needs the timer image's URL".into(),
                 ));
             }
         }

@@ -21,3 +21,25 @@ async fn two_opens_of_a_new_sqlite_file_at_once_both_succeed() {
         }
     }
 }
+
+/// Commands that only read the vault when there is one open an existing database and never
+/// create one.
+#[tokio::test]
+async fn open_existing_never_creates_an_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.db");
+    for url in [
+        path.to_str().unwrap().to_owned(),
+        format!("sqlite://{}", path.display()),
+        "sqlite::memory:".to_owned(),
+    ] {
+        assert!(store::open_existing(&url).await.unwrap().is_none(), "{url}");
+    }
+    assert!(!path.exists(), "nothing was created");
+    store::open(path.to_str().unwrap()).await.unwrap();
+    let existing = store::open_existing(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap()
+        .expect("the file is there now");
+    assert!(existing.secrets().await.unwrap().is_empty());
+}

@@ -331,6 +331,14 @@ async fn key_rotation_reseals_everything_under_the_new_key() {
             )
             .await
             .unwrap();
+        vault
+            .put_secret(
+                "hooks.secrets",
+                &SecretString::from("whsec_aG9vay1zZWNyZXQ=".to_owned()),
+                1,
+            )
+            .await
+            .unwrap();
         for i in 0..3 {
             vault
                 .save_connection(
@@ -350,8 +358,8 @@ async fn key_rotation_reseals_everything_under_the_new_key() {
             .unwrap();
         let report = rotating.reseal_all().await.unwrap();
         assert_eq!(
-            report.resealed, 7,
-            "{}: 1 secret + 3 × (access + refresh)",
+            report.resealed, 8,
+            "{}: 1 client secret + 1 named secret + 3 × (access + refresh)",
             engine.name
         );
         let new_only = Vault::open(engine.store.clone(), KeySource::env(new))
@@ -367,6 +375,15 @@ async fn key_rotation_reseals_everything_under_the_new_key() {
                 .1
                 .expose_secret(),
             "client-secret-aaaa"
+        );
+        assert_eq!(
+            new_only
+                .secret("hooks.secrets")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "whsec_aG9vay1zZWNyZXQ="
         );
         assert!(matches!(
             Vault::open(engine.store.clone(), KeySource::env(old)).await,
@@ -458,6 +475,269 @@ async fn a_running_vault_follows_a_rotation_made_by_another_process() {
             fresh.reseal_all().await.unwrap().resealed,
             0,
             "nothing sealed with an old key"
+        );
+    }
+}
+
+#[tokio::test]
+async fn named_secrets_round_trip_sealed_and_listed_without_values() {
+    for engine in engines().await {
+        let vault = Vault::open(engine.store.clone(), keys()).await.unwrap();
+        let key = "NAMED-SECRET-PLAINTEXT-store-key-0001";
+        let hooks = "whsec_TkFNRUQtU0VDUkVULVBMQUlOVEVYVA==\nwhsec_b2xkZXItc2VjcmV0";
+        vault
+            .put_secret(
+                "niftyimages.stores.contacts.key",
+                &SecretString::from(key.to_owned()),
+                10,
+            )
+            .await
+            .unwrap();
+        vault
+            .put_secret("hooks.secrets", &SecretString::from(hooks.to_owned()), 11)
+            .await
+            .unwrap();
+        assert_eq!(
+            vault
+                .secret("niftyimages.stores.contacts.key")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            key,
+            "{}",
+            engine.name
+        );
+        assert_eq!(
+            vault
+                .secret("hooks.secrets")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            hooks,
+            "newlines survive"
+        );
+        assert!(
+            vault
+                .secret("niftyimages.account_key")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // put replaces: one row, the new value, the new time.
+        vault
+            .put_secret(
+                "niftyimages.stores.contacts.key",
+                &SecretString::from("NAMED-SECRET-PLAINTEXT-replaced".to_owned()),
+                20,
+            )
+            .await
+            .unwrap();
+        let listed = vault.secret_names().await.unwrap();
+        let active = vault.keys().active().id().to_owned();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|s| (s.name.as_str(), s.key_id.as_str(), s.updated_at))
+                .collect::<Vec<_>>(),
+            vec![
+                ("hooks.secrets", active.as_str(), 11),
+                ("niftyimages.stores.contacts.key", active.as_str(), 20),
+            ],
+            "{}: sorted by name, with the key and time, no value",
+            engine.name
+        );
+        assert!(!format!("{listed:?}").contains("PLAINTEXT"));
+        assert_eq!(
+            vault
+                .secret("niftyimages.stores.contacts.key")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "NAMED-SECRET-PLAINTEXT-replaced"
+        );
+
+        // At rest: sealed, the key id beside it.
+        let row = engine.store.secret("hooks.secrets").await.unwrap().unwrap();
+        assert!(
+            row.value.starts_with(&format!("v1.{active}.")),
+            "{}",
+            row.value
+        );
+        assert!(!row.value.contains("whsec_"));
+        if let Some((_, path)) = &engine.file {
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+            let haystack = String::from_utf8_lossy(&bytes);
+            assert!(
+                haystack.contains("niftyimages.stores.contacts.key"),
+                "the test reads the real file"
+            );
+            for needle in ["PLAINTEXT", "whsec_", "TkFNRUQtU0VDUkVU"] {
+                assert!(!haystack.contains(needle), "{needle} in the database file");
+            }
+        }
+
+        // Empty values and bad names are refused; nothing is stored for them.
+        assert!(matches!(
+            vault
+                .put_secret("hooks.secrets", &SecretString::from(String::new()), 30)
+                .await,
+            Err(VaultError::EmptySecret { .. })
+        ));
+        assert!(matches!(
+            vault
+                .put_secret("two words", &SecretString::from("x".to_owned()), 30)
+                .await,
+            Err(VaultError::BadSecretName { .. })
+        ));
+
+        assert!(vault.delete_secret("hooks.secrets").await.unwrap());
+        assert!(!vault.delete_secret("hooks.secrets").await.unwrap());
+        assert!(vault.secret("hooks.secrets").await.unwrap().is_none());
+        assert_eq!(vault.secret_names().await.unwrap().len(), 1);
+
+        // A vault opened with another key refuses at once: it cannot open what is there.
+        assert!(matches!(
+            Vault::open(engine.store.clone(), keys()).await,
+            Err(VaultError::WrongKey { .. })
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_named_secret_moved_to_another_name_does_not_open() {
+    for engine in engines().await {
+        let vault = Vault::open(engine.store.clone(), keys()).await.unwrap();
+        vault
+            .put_secret(
+                "niftyimages.account_key",
+                &SecretString::from("account-key-aaaaaaaaaaaa".to_owned()),
+                1,
+            )
+            .await
+            .unwrap();
+        vault
+            .put_secret(
+                "niftyimages.stores.contacts.key",
+                &SecretString::from("store-key-bbbbbbbbbbbbbb".to_owned()),
+                1,
+            )
+            .await
+            .unwrap();
+        let a = engine
+            .store
+            .secret("niftyimages.account_key")
+            .await
+            .unwrap()
+            .unwrap();
+        // Copied in the database under the other name, with the same key id and time.
+        engine
+            .store
+            .put_secret(&store::SecretRow {
+                name: "niftyimages.stores.contacts.key".into(),
+                ..a.clone()
+            })
+            .await
+            .unwrap();
+        let error = vault
+            .secret("niftyimages.stores.contacts.key")
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("cannot be opened")
+                && error
+                    .to_string()
+                    .contains("named_secrets/niftyimages.stores.contacts.key"),
+            "{}: {error}",
+            engine.name
+        );
+        assert!(!error.to_string().contains("account-key"));
+        // A name that did not exist before takes it no better.
+        engine
+            .store
+            .put_secret(&store::SecretRow {
+                name: "niftyimages.timers.offer.key".into(),
+                ..a
+            })
+            .await
+            .unwrap();
+        assert!(vault.secret("niftyimages.timers.offer.key").await.is_err());
+        assert_eq!(
+            vault
+                .secret("niftyimages.account_key")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "account-key-aaaaaaaaaaaa",
+            "the original still opens in its own place"
+        );
+    }
+}
+
+#[tokio::test]
+async fn key_rotation_reseals_named_secrets() {
+    for engine in engines().await {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        assert!(store::keyring::create_key_file(&path).unwrap());
+        let old_keys = store::keyring::read_key_file(&path).unwrap();
+        let vault = Vault::open(engine.store.clone(), KeySource::File(path.clone()))
+            .await
+            .unwrap();
+        for (name, value) in [
+            ("niftyimages.account_key", "account-key-rotate-aaaa"),
+            (
+                "notifications.webhook_secret",
+                "whsec_cm90YXRlLW1lLXBsZWFzZQ==",
+            ),
+        ] {
+            vault
+                .put_secret(name, &SecretString::from(value.to_owned()), 1)
+                .await
+                .unwrap();
+        }
+        let old_id = vault.keys().active().id().to_owned();
+        let report = vault.rotate_key_file().await.unwrap();
+        assert_eq!(report.resealed, 2, "{}: both named secrets", engine.name);
+        assert_ne!(report.active_key, old_id);
+        for info in vault.secret_names().await.unwrap() {
+            assert_eq!(info.key_id, report.active_key, "the key id column follows");
+        }
+        for row in engine.store.secrets().await.unwrap() {
+            assert!(row.value.starts_with(&format!("v1.{}.", report.active_key)));
+        }
+
+        // The old key alone no longer opens them; the new key alone does.
+        assert!(matches!(
+            Vault::open(engine.store.clone(), KeySource::env(old_keys[0].clone())).await,
+            Err(VaultError::WrongKey { .. })
+        ));
+        let new_only = Vault::open(engine.store.clone(), KeySource::File(path.clone()))
+            .await
+            .unwrap();
+        assert_eq!(new_only.keys().ids(), vec![report.active_key.clone()]);
+        assert_eq!(
+            new_only
+                .secret("notifications.webhook_secret")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "whsec_cm90YXRlLW1lLXBsZWFzZQ=="
+        );
+        assert_eq!(
+            new_only
+                .secret("niftyimages.account_key")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
+            "account-key-rotate-aaaa"
         );
     }
 }
