@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ghl::{RateLimit, RateLimitScope};
+use ghl::{GhlError, GhlResponse, RateLimit, RateLimitScope};
 
 /// GHL's limits, as configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,18 @@ pub struct Limits {
     pub interval: Duration,
     pub daily_max: u64,
     pub margin: Duration,
+}
+
+impl Limits {
+    /// The limits `[pipeline]` sets (GHL's published ones by default).
+    pub fn from_settings(settings: &crate::config::PipelineSettings) -> Self {
+        Self {
+            burst_max: settings.burst_max,
+            interval: Duration::from_millis(settings.burst_interval_ms),
+            daily_max: settings.daily_max,
+            margin: Duration::from_millis(settings.burst_margin_ms),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -221,6 +233,36 @@ impl Governor {
             budget.in_flight = budget.in_flight.saturating_sub(1);
             budget.answered.push_back(now);
         }
+    }
+
+    /// Makes one GHL call of work outside the job queue (reconciliation, `nifty-ghl sync`)
+    /// within `location`'s budget: waits for the budget as long as it takes, then tells the
+    /// governor what GHL answered, as jobs do. `call` must not have started (a future that has
+    /// not been polled sends nothing).
+    pub async fn call<T, F>(&self, location: &str, call: F) -> Result<GhlResponse<T>, GhlError>
+    where
+        F: std::future::Future<Output = Result<GhlResponse<T>, GhlError>>,
+    {
+        while let Err(wait) = self.try_take(location) {
+            tokio::time::sleep(wait).await;
+        }
+        let result = call.await;
+        match &result {
+            Ok(response) => self.observe(location, &response.rate_limit),
+            Err(error) => {
+                if let Some(details) = error.details() {
+                    self.observe(location, &details.rate_limit);
+                }
+                if let GhlError::RateLimited {
+                    scope, retry_after, ..
+                } = error
+                {
+                    self.refused(location, *scope, *retry_after);
+                }
+            }
+        }
+        self.settled(location);
+        result
     }
 
     /// A 429 from GHL: nothing more until the wait it gave is over.

@@ -84,12 +84,7 @@ impl Pipeline {
             Arc::clone(&wake),
             Arc::clone(&metrics),
         );
-        let governor = Arc::new(Governor::new(Limits {
-            burst_max: settings.burst_max,
-            interval: Duration::from_millis(settings.burst_interval_ms),
-            daily_max: settings.daily_max,
-            margin: Duration::from_millis(settings.burst_margin_ms),
-        }));
+        let governor = Arc::new(Governor::new(Limits::from_settings(&settings)));
         let notifier = Notifier::new(Arc::clone(&store), config.notifications.clone());
         let runner = Arc::new(Runner::new(
             claim,
@@ -103,13 +98,12 @@ impl Pipeline {
             nifty,
             ingestor.clone(),
         ));
-        let connections = Arc::clone(runner.connections());
         let stop = CancellationToken::new();
         let workers = tokio::spawn(Arc::clone(&runner).run(stop.clone()));
         let every = config.ghl_webhooks.reconcile_every_secs;
         if reconcile_wanted && every > 0 {
             tokio::spawn(reconcile_loop(
-                Arc::clone(&connections),
+                Arc::clone(&runner),
                 Arc::clone(&store),
                 ingestor.clone(),
                 Duration::from_secs(every),
@@ -176,10 +170,11 @@ impl Pipeline {
     }
 }
 
-/// Every `every`, one reconciliation pass per connected location (see [`crate::reconcile`]).
-/// With several instances each makes its passes; the event ids make the repeats harmless.
+/// Every `every`, one reconciliation pass per location this instance delivers for (see
+/// [`crate::reconcile`]): with several instances each location is read back by one of them,
+/// within the same rate budget as its jobs.
 async fn reconcile_loop(
-    connections: Arc<Connections>,
+    runner: Arc<Runner>,
     store: Arc<dyn Store>,
     ingestor: Ingestor,
     every: Duration,
@@ -190,27 +185,28 @@ async fn reconcile_loop(
             () = tokio::time::sleep(every) => {}
             () = stop.cancelled() => return,
         }
-        let locations: Vec<String> = match connections.vault().connections().await {
-            Ok(all) => all.into_iter().filter_map(|c| c.location_id).collect(),
-            Err(error) => {
-                tracing::warn!(%error, "reconciliation: cannot list the connections");
-                continue;
-            }
-        };
-        for location in locations {
+        for location in runner.owned_locations() {
             let id = store::vault::connection_id(
                 store::vault::UserType::Location,
                 Some(&location),
                 None,
             );
-            let client = match connections.client(&id).await {
+            let client = match runner.connections().client(&id).await {
                 Ok(client) => client,
                 Err(error) => {
                     tracing::warn!(%location, %error, "reconciliation skipped");
                     continue;
                 }
             };
-            match crate::reconcile::run_pass(&client, &store, &ingestor, &location, &|_| {}).await {
+            let pass = crate::reconcile::run_pass(
+                &client,
+                &store,
+                &ingestor,
+                runner.governor(),
+                &location,
+                &|_| {},
+            );
+            match pass.await {
                 Ok(pass) => {
                     tracing::info!(%location, read = pass.read, accepted = pass.accepted, "reconciliation pass")
                 }

@@ -15,6 +15,7 @@ use serde_json::json;
 use store::Store;
 
 use crate::events::Event;
+use crate::governor::Governor;
 use crate::ingest::{IngestError, Ingestor};
 
 /// Where a location's checkpoint is kept (in the identity map, like the Data Store marks).
@@ -88,11 +89,13 @@ fn as_event(location: &str, contact: &ghl::contacts::Contact) -> Option<Event> {
 }
 
 /// One pass over `location`: every contact updated at or after the checkpoint, oldest first.
-/// `progress` is told how many contacts have been read so far.
+/// Each contact read waits for the location's rate budget in `governor` (the search pages,
+/// a hundredth of the calls, do not). `progress` is told how many contacts have been read.
 pub async fn run_pass(
     client: &GhlClient,
     store: &Arc<dyn Store>,
     ingestor: &Ingestor,
+    governor: &Governor,
     location: &str,
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<Pass, ReconcileError> {
@@ -129,7 +132,10 @@ pub async fn run_pass(
             pass.read += 1;
             // Search results carry only some of a contact's fields (the spec's
             // ContactsSearchSchema has no names); the event needs what a webhook has.
-            let contact = client.get_contact(&hit.id).await?.into_inner();
+            let contact = governor
+                .call(location, client.get_contact(&hit.id))
+                .await?
+                .into_inner();
             if let Some(event) = as_event(location, &contact) {
                 batch.push(event);
             }

@@ -49,6 +49,12 @@ pub async fn run(config_path: &Path, json: bool, args: SyncArgs) -> anyhow::Resu
         Arc::new(tokio::sync::Notify::new()),
         Arc::default(),
     );
+    // Paced within GHL's limits like the service's own reads. A `serve` running beside this
+    // command spends the same GHL budget without knowing of these reads: sync at a quiet time,
+    // or lower [pipeline] burst_max for it.
+    let governor = engine::governor::Governor::new(engine::governor::Limits::from_settings(
+        &app.config.pipeline,
+    ));
     let mut summary = Vec::new();
     for location in &locations {
         if args.from_start {
@@ -67,10 +73,11 @@ pub async fn run(config_path: &Path, json: bool, args: SyncArgs) -> anyhow::Resu
                 .expect("a valid template"),
         );
         bar.set_message(location.clone());
-        let pass = engine::reconcile::run_pass(&client, &store, &ingestor, location, &|read| {
-            bar.set_position(read as u64)
-        })
-        .await?;
+        let pass =
+            engine::reconcile::run_pass(&client, &store, &ingestor, &governor, location, &|read| {
+                bar.set_position(read as u64)
+            })
+            .await?;
         bar.finish_and_clear();
         if !json {
             println!(

@@ -206,16 +206,26 @@ async fn reconciliation_repairs_a_dropped_webhook_and_resumes_from_its_checkpoin
         .await
         .unwrap();
     let ingestor = &service.pipeline.as_ref().unwrap().ingestor;
+    let governor = engine::governor::Governor::new(engine::governor::Limits::from_settings(
+        &engine::config::PipelineSettings::default(),
+    ));
     let pass = engine::reconcile::run_pass(
         &client,
         service.store(),
         ingestor,
+        &governor,
         &service.location,
         &|_| {},
     )
     .await
     .unwrap();
     assert_eq!((pass.read, pass.accepted), (1, 1));
+    // A governor the reads went around would know of no request at all (it learns GHL's
+    // own daily count from the answers' headers, so it may say more than one).
+    assert!(
+        governor.spent_today(&service.location) >= 1,
+        "the contact read went through the location's budget"
+    );
     assert!(pass.checkpoint.is_some());
     row_until(&nifty, "fay@example.com", |row| {
         row.is_some_and(|r| r["first_name"] == "Fay")
@@ -227,6 +237,7 @@ async fn reconciliation_repairs_a_dropped_webhook_and_resumes_from_its_checkpoin
         &client,
         service.store(),
         ingestor,
+        &governor,
         &service.location,
         &|_| {},
     )
