@@ -103,6 +103,14 @@ impl NiftySide {
         self.account.as_ref()
     }
 
+    /// Each store's unique field, by store name.
+    pub fn unique_fields(&self) -> crate::recipes::actions::StoreKeys {
+        self.stores
+            .iter()
+            .map(|(name, store)| (name.clone(), store.unique.clone()))
+            .collect()
+    }
+
     pub fn has_store(&self, name: &str) -> bool {
         self.stores.contains_key(name)
     }

@@ -19,7 +19,7 @@ pub async fn run(config_path: &Path, json: bool, args: SyncArgs) -> anyhow::Resu
         .map_err(|e| input_error(format!("[niftyimages]: {e}")))?;
     let mut recipes = engine::recipes::Recipes::load(Some(&app.config.recipes.dir))
         .map_err(|e| input_error(e.to_string()))?;
-    recipes.turn_off_unconfigured(&nifty);
+    recipes.fit_to_niftyimages(&nifty);
     if !engine::reconcile::wanted(&recipes) {
         return Err(input_error(
             "no enabled recipe starts from GHL contact events, so a sync would feed nothing: configure [niftyimages.stores.contacts] (or write such a recipe)",

@@ -224,8 +224,16 @@ pub struct PlannedJob {
     pub payload: Value,
 }
 
-/// Checks rendered `inputs` against `action` and makes its job.
-pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob, String> {
+/// Each configured Data Store's unique field, by store name: what orders a record's jobs.
+pub type StoreKeys = std::collections::BTreeMap<String, String>;
+
+/// Checks rendered `inputs` against `action` and makes its job. `stores` names each Data
+/// Store's unique field (a store it does not name is taken to be keyed by `email`).
+pub fn build(
+    action: &Action,
+    inputs: &Map<String, Value>,
+    stores: &StoreKeys,
+) -> Result<PlannedJob, String> {
     for spec in action.inputs {
         match inputs.get(spec.name) {
             None if spec.required => return Err(format!("input {} is required", spec.name)),
@@ -358,7 +366,8 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
                     "input record: field {field:?} holds an object; a Data Store record is flat"
                 ));
             }
-            let who = format!("{store}:{}", record_key(&record));
+            let unique = stores.get(&store).map_or("email", String::as_str);
+            let who = format!("{store}:{}", record_key(&record, unique));
             Ok(PlannedJob {
                 kind: STORE_UPSERT,
                 lane: "niftyimages.store",
@@ -398,13 +407,15 @@ pub fn build(action: &Action, inputs: &Map<String, Value>) -> Result<PlannedJob,
     }
 }
 
-/// What orders a store record's jobs: its email (the usual unique field, and what a delete
-/// names it by), else the whole record. A store keyed by another field gets no ordering
-/// between an upsert and a delete of the same record.
-fn record_key(record: &Map<String, Value>) -> String {
-    match record.get("email").and_then(Value::as_str) {
-        Some(email) => email.trim().to_lowercase(),
-        None => Value::Object(record.clone()).to_string(),
+/// What orders a store record's jobs: its value of the store's unique field, as a delete
+/// names it (trimmed, lower case), so an upsert and a delete of one record, or two upserts,
+/// run in the order their events came. A record without it (refused when it runs) is
+/// ordered by its whole content.
+fn record_key(record: &Map<String, Value>, unique: &str) -> String {
+    match record.get(unique) {
+        Some(Value::String(value)) => value.trim().to_lowercase(),
+        Some(Value::Number(value)) => value.to_string(),
+        _ => Value::Object(record.clone()).to_string(),
     }
 }
 

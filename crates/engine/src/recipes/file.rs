@@ -321,7 +321,7 @@ pub(super) fn parse(
             for (kind, variant, context) in &samples {
                 let built = step
                     .render(env, context)
-                    .and_then(|inputs| actions::build(action, &inputs));
+                    .and_then(|inputs| actions::build(action, &inputs, &Default::default()));
                 if let Err(message) = built {
                     problems.push(format!(
                         "{step_place}: step {number} ({}), for a {kind} event {variant}: {message}",

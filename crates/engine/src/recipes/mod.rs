@@ -72,6 +72,8 @@ pub struct RunError {
 #[derive(Debug)]
 pub struct Recipes {
     recipes: Vec<Recipe>,
+    /// The configured Data Stores' unique fields (empty until [`Recipes::fit_to_niftyimages`]).
+    stores: actions::StoreKeys,
 }
 
 impl Recipes {
@@ -122,13 +124,18 @@ impl Recipes {
             return Err(RecipeErrors(errors));
         }
         recipes.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Self { recipes })
+        Ok(Self {
+            recipes,
+            stores: actions::StoreKeys::new(),
+        })
     }
 
-    /// Turns off the recipes whose steps name a NiftyImages store or timer `nifty` does not
-    /// have (the built-in GHL → NiftyImages recipes, before `[niftyimages]` is set up), with
-    /// a warning that says what to add.
-    pub fn turn_off_unconfigured(&mut self, nifty: &crate::niftyimages_side::NiftySide) {
+    /// Fits the recipes to the configured NiftyImages side: learns each Data Store's unique
+    /// field (which orders a record's jobs), and turns off the recipes whose steps name a
+    /// store or timer `nifty` does not have (the built-in GHL → NiftyImages recipes, before
+    /// `[niftyimages]` is set up), with a warning that says what to add.
+    pub fn fit_to_niftyimages(&mut self, nifty: &crate::niftyimages_side::NiftySide) {
+        self.stores = nifty.unique_fields();
         for recipe in self.recipes.iter_mut().filter(|r| r.enabled) {
             let missing = recipe.steps.iter().find_map(|step| {
                 let kind = actions::nifty_target(step.action.name)?;
@@ -180,7 +187,7 @@ impl Recipes {
                     message,
                 };
                 let inputs = step.render_compiled(&context).map_err(failed)?;
-                let planned = actions::build(step.action, &inputs).map_err(failed)?;
+                let planned = actions::build(step.action, &inputs, &self.stores).map_err(failed)?;
                 jobs.push(NewJob {
                     kind: planned.kind.to_owned(),
                     location_id: location_id.to_owned(),

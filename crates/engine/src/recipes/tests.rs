@@ -389,3 +389,60 @@ fn ghl_webhook_fields_differ_by_type() {
         "{text}"
     );
 }
+
+/// A Data Store record's jobs run in the order their events came, whatever the store's unique
+/// field: the upserts and the delete of one opportunity share an entity key (the delete's key
+/// matched without regard to case, as a delete names it), another opportunity's do not.
+#[test]
+fn a_store_records_jobs_are_ordered_by_the_stores_unique_field() {
+    let dir = folder(&[
+        (
+            "deals.toml",
+            "name = \"deals\"\n[trigger]\nevents = [\"OpportunityStatusUpdate\"]\n\
+             [[steps]]\naction = \"niftyimages.stores.upsert\"\n[steps.input]\nstore = \"deals\"\n\
+             [steps.input.record]\nopportunity_id = \"{{ event.data.id }}\"\n\
+             status = \"{{ event.data.status | default('') }}\"\n",
+        ),
+        (
+            "deals-gone.toml",
+            "name = \"deals-gone\"\n[trigger]\nevents = [\"OpportunityDelete\"]\n\
+             [[steps]]\naction = \"niftyimages.stores.delete\"\n[steps.input]\nstore = \"deals\"\n\
+             key = \"{{ event.data.id }}\"\n",
+        ),
+    ]);
+    let mut recipes = Recipes::load(Some(dir.path())).unwrap();
+    let mut settings = crate::config::NiftyImagesSettings {
+        base_url: "http://127.0.0.1:9".into(),
+        ..Default::default()
+    };
+    settings.stores.insert(
+        "deals".into(),
+        serde_json::from_value(json!({"key": "store_k", "unique": "opportunity_id"})).unwrap(),
+    );
+    recipes
+        .fit_to_niftyimages(&crate::niftyimages_side::NiftySide::from_settings(&settings).unwrap());
+    let entity = |kind: &str, data: Value| {
+        let jobs = recipes.plan(&event(kind, data), "L", 5).unwrap();
+        assert_eq!(jobs.len(), 1, "{kind}");
+        jobs[0].entity_key.clone()
+    };
+    let open = entity(
+        "OpportunityStatusUpdate",
+        json!({"id": "Opp-1", "locationId": "L", "status": "open"}),
+    );
+    let won = entity(
+        "OpportunityStatusUpdate",
+        json!({"id": "Opp-1", "locationId": "L", "status": "won"}),
+    );
+    let deleted = entity(
+        "OpportunityDelete",
+        json!({"id": "OPP-1", "locationId": "L"}),
+    );
+    let other = entity(
+        "OpportunityStatusUpdate",
+        json!({"id": "Opp-2", "locationId": "L", "status": "won"}),
+    );
+    assert_eq!(open, "niftyimages.store:L:deals:opp-1");
+    assert_eq!((&won, &deleted), (&open, &open));
+    assert_ne!(other, open);
+}
