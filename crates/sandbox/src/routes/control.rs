@@ -87,7 +87,7 @@ struct SeedRequest {
     custom_fields: Vec<CustomFieldDef>,
     #[serde(default)]
     users: Vec<String>,
-    /// Send the webhooks the seeded contacts would cause (default: no).
+    /// Send the webhooks the seeded contacts and appointments would cause (default: no).
     #[serde(default)]
     emit_webhooks: bool,
 }
@@ -141,7 +141,18 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Response, Ap
                 appointment.date_added = crate::clock::iso_millis(now);
             }
             appointment_ids.push(appointment.id.clone());
-            location.appointments.push(appointment);
+            location.appointments.push(appointment.clone());
+            // Booked through a calendar, which the sandbox does not serve: what GHL sends
+            // for a booking is its AppointmentCreate webhook, the appointment under
+            // `appointment` (GHL's webhook page).
+            ctx.emit(
+                &location_id,
+                "AppointmentCreate",
+                json!({
+                    "locationId": location_id,
+                    "appointment": appointment_webhook(&location_id, &appointment),
+                }),
+            );
         }
         let mut field_ids = Vec::new();
         for mut field in request.custom_fields {
@@ -170,6 +181,17 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Response, Ap
         }))
     })?;
     reply(StatusCode::CREATED, seeded)
+}
+
+/// An appointment as GHL's Appointment* webhooks carry it: the record's fields (times in
+/// GHL's `"2021-07-16 11:00:00"` form) with its location.
+fn appointment_webhook(location_id: &str, appointment: &Appointment) -> Value {
+    let mut value = serde_json::to_value(appointment).expect("an appointment serialises");
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("locationId".into(), json!(location_id));
+        fields.retain(|_, v| !v.is_null());
+    }
+    value
 }
 
 fn snake_case(name: &str) -> String {

@@ -305,3 +305,67 @@ record = { email = "{{ event.data.contactId | default('nobody') }}@tasks.example
     assert_eq!(searches, 1, "one read of the task");
     service.stop().await;
 }
+
+/// The built-in appointment-timer recipe: an appointment booked in GHL (its AppointmentCreate
+/// webhook, times in GHL's `2021-07-16 11:00:00` form) sets the NiftyImages timer named
+/// `appointment` to count down to its start.
+#[tokio::test]
+async fn a_booked_appointment_sets_the_countdown_timer() {
+    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
+        .await
+        .unwrap();
+    let timer = nifty.info().timers[0].clone();
+    let mut settings = engine::config::NiftyImagesSettings {
+        base_url: nifty.api_url().to_owned(),
+        ..Default::default()
+    };
+    settings.timers = BTreeMap::from([(
+        "appointment".to_owned(),
+        serde_json::from_value(json!({"url": timer.image_url, "key": timer.key})).unwrap(),
+    )]);
+    let service = Service::start_with_niftyimages(settings, &[]).await;
+    let response = service
+        .http
+        .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
+        .json(&json!({"url": format!("{}/hooks/ghl", service.url)}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let created = ghl(
+        &service,
+        reqwest::Method::POST,
+        "/contacts/",
+        json!({"locationId": service.location, "email": "hal@example.com", "firstName": "Hal"}),
+    )
+    .await;
+    let contact = created["contact"]["id"].as_str().unwrap();
+    let seeded = service
+        .http
+        .post(format!("{}/_sandbox/seed", service.sandbox.url()))
+        .json(&json!({
+            "location_id": service.location,
+            "emit_webhooks": true,
+            "appointments": [{
+                "contactId": contact, "title": "Fitting", "startTime": "2026-12-18 15:30:00",
+                "endTime": "2026-12-18 16:00:00", "appointmentStatus": "confirmed",
+            }],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(seeded.status().is_success(), "{}", seeded.status());
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let target = nifty.timer_target(&timer.image_url).unwrap();
+        if target.target_utc.to_rfc3339() == "2026-12-18T15:30:00+00:00" {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the timer never moved to the appointment: {target:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    service.stop().await;
+}
