@@ -379,6 +379,9 @@ pub struct BenchArgs {
     /// delivery: GHL locations, each with GHL's default budget.
     #[arg(long, default_value_t = 100)]
     pub locations: usize,
+    /// datastore: contacts to sync.
+    #[arg(long, default_value_t = 10_000)]
+    pub records: usize,
     /// memory: events in the backlog.
     #[arg(long, default_value_t = 1_000_000)]
     pub backlog: usize,
@@ -397,6 +400,9 @@ pub enum BenchTarget {
     Memory,
     /// The image-open redirect GET /i/{image}: full speed, then --rate opens per second.
     Redirect,
+    /// GHL contact changes into a NiftyImages Data Store (both sandboxes): rows per second
+    /// for --records contacts, then the same contents again (none written twice).
+    Datastore,
 }
 
 /// The contact fields the create, update and upsert commands take.

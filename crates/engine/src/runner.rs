@@ -154,15 +154,14 @@ impl Runner {
     }
 
     async fn claim(&self, free: usize) -> Vec<JobRow> {
-        // No location gets more jobs than its budget lets start: a job claimed beyond it
-        // would only sit on a worker, waiting.
+        // No location gets more GHL jobs than its budget lets start: a job claimed beyond it
+        // would only sit on a worker, waiting. NiftyImages jobs spend none of it.
         let ready: Vec<(String, i64)> = self
             .owned
             .lock()
             .expect("owned")
             .iter()
             .map(|location| (location.clone(), self.governor.available(location) as i64))
-            .filter(|(_, available)| *available > 0)
             .collect();
         let now = now_millis();
         match self

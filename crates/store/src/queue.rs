@@ -20,6 +20,9 @@ pub struct NewEvent {
 }
 
 /// A job an event makes.
+/// Jobs whose kind starts with this call GHL and spend its rate budget; the others do not.
+pub const GHL_JOB_PREFIX: &str = "ghl.";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
     pub kind: String,
@@ -188,8 +191,10 @@ pub trait QueueStore: Send + Sync + std::fmt::Debug {
         self.claim_jobs_capped(owner, &caps, now, lease_until, limit)
             .await
     }
-    /// [`QueueStore::claim_jobs`] with at most `cap` jobs of each `(location, cap)`: no more
-    /// than its GHL budget lets start now. The ready jobs are read first (off the writer), then
+    /// [`QueueStore::claim_jobs`] with at most `cap` GHL jobs (kinds starting with
+    /// [`GHL_JOB_PREFIX`]) of each `(location, cap)`: no more than its GHL budget lets start
+    /// now. Its other jobs (NiftyImages writes) spend no GHL budget and are claimed whatever
+    /// the cap, a cap of 0 included. The ready jobs are read first (off the writer), then
     /// claimed in one statement that checks again that each is still free
     /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
     async fn claim_jobs_capped(

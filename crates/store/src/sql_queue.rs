@@ -224,7 +224,6 @@ macro_rules! sql_queue_impl {
                 lease_until: Millis,
                 limit: i64,
             ) -> Result<Vec<JobRow>, StoreError> {
-                let caps: Vec<&(String, i64)> = caps.iter().filter(|(_, cap)| *cap > 0).collect();
                 if caps.is_empty() || limit <= 0 {
                     return Ok(Vec::new());
                 }
@@ -235,25 +234,27 @@ macro_rules! sql_queue_impl {
                      WHERE a.entity_key = j.after_key AND a.id < j.id AND a.status IN ('pending', 'running')))";
                 // Enough candidates to fill every cap even when the oldest crowd into a few
                 // locations.
-                let wanted: i64 = caps.iter().map(|(_, cap)| *cap).sum::<i64>().min(limit);
+                let wanted = limit;
                 let sql = format!(
-                    "SELECT j.id, j.location_id FROM jobs j WHERE {ready_unblocked} AND j.location_id IN ({}) \
+                    "SELECT j.id, j.location_id, j.kind FROM jobs j WHERE {ready_unblocked} AND j.location_id IN ({}) \
                      ORDER BY j.run_at, j.id LIMIT ?",
                     $crate::sql_queue::placeholders(caps.len()),
                 );
-                let mut query = sqlx::query_as::<_, (i64, String)>($sql(&sql)).bind(now);
-                for (location, _) in &caps {
+                let mut query = sqlx::query_as::<_, (i64, String, String)>($sql(&sql)).bind(now);
+                for (location, _) in caps {
                     query = query.bind(location);
                 }
                 let candidates = query.bind(wanted * 4).fetch_all(&self.pool).await?;
                 let mut left: std::collections::HashMap<&str, i64> =
                     caps.iter().map(|(location, cap)| (location.as_str(), *cap)).collect();
                 let mut picked = Vec::new();
-                for (id, location) in &candidates {
+                for (id, location, kind) in &candidates {
                     if picked.len() as i64 >= wanted {
                         break;
                     }
-                    if let Some(cap) = left.get_mut(location.as_str()).filter(|cap| **cap > 0) {
+                    if !kind.starts_with($crate::queue::GHL_JOB_PREFIX) {
+                        picked.push(*id);
+                    } else if let Some(cap) = left.get_mut(location.as_str()).filter(|cap| **cap > 0) {
                         *cap -= 1;
                         picked.push(*id);
                     }

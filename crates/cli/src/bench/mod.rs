@@ -8,8 +8,11 @@
 //!   of the rate budget used, 429s and duplicates;
 //! - `redirect`: the image-open redirect `/i/{image}`: opens recorded per second, and the
 //!   latency a mail client sees at a fixed rate;
+//! - `datastore`: GHL contact changes into a NiftyImages Data Store: rows per second, and
+//!   echoes of the same contents dismissed without a write;
 //! - `memory`: the resident memory of `nifty-ghl serve`, idle and with a large backlog.
 
+mod datastore;
 mod delivery;
 mod http;
 mod ingest;
@@ -27,6 +30,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchTarget::Delivery => delivery::run(args).await,
         BenchTarget::Memory => memory::run(args).await,
         BenchTarget::Redirect => redirect::run(args).await,
+        BenchTarget::Datastore => datastore::run(args).await,
     }
 }
 

@@ -659,3 +659,42 @@ async fn a_job_waits_for_older_jobs_of_its_after_key_but_not_the_other_way() {
         assert_eq!(next[0].entity_key, "task:L1:c1");
     }
 }
+
+/// A location's cap (its GHL budget) holds back its GHL jobs only: NiftyImages writes spend no
+/// GHL budget and are claimed even when the cap is 0.
+#[tokio::test]
+async fn the_budget_cap_holds_back_ghl_jobs_only() {
+    for engine in engines().await {
+        let store = &engine.store;
+        let mut jobs = Vec::new();
+        for n in 0..3 {
+            jobs.push(job("e1", n, "L1", &format!("contact:{n}")));
+            jobs.push(NewJob {
+                kind: "niftyimages.store.upsert".into(),
+                ..job("e1", 10 + n, "L1", &format!("store:{n}"))
+            });
+        }
+        store.ingest(&[item("e1", jobs)], 1).await.unwrap();
+        let claimed = store
+            .claim_jobs_capped("a", &[("L1".to_string(), 0)], 10, 100, 10)
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = claimed.iter().map(|j| j.kind.as_str()).collect();
+        assert_eq!(
+            kinds, ["niftyimages.store.upsert"; 3],
+            "{}: no GHL budget, NiftyImages writes still go",
+            engine.name
+        );
+        let claimed = store
+            .claim_jobs_capped("a", &[("L1".to_string(), 2)], 10, 100, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            claimed.len(),
+            2,
+            "{}: two GHL jobs for a budget of two",
+            engine.name
+        );
+        assert!(claimed.iter().all(|j| j.kind == "ghl.contact.upsert"));
+    }
+}
