@@ -232,17 +232,33 @@ macro_rules! sql_queue_impl {
                      AND e.id < j.id AND e.status IN ('pending', 'running')) \
                      AND (j.after_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs a \
                      WHERE a.entity_key = j.after_key AND a.id < j.id AND a.status IN ('pending', 'running')))";
+                // GHL jobs only of locations with budget left, so that a spent location's
+                // backlog does not crowd out the candidates; other jobs of every location.
+                let open: Vec<&str> = caps
+                    .iter()
+                    .filter(|(_, cap)| *cap > 0)
+                    .map(|(location, _)| location.as_str())
+                    .collect();
+                let ghl_allowed = if open.is_empty() {
+                    String::new()
+                } else {
+                    format!(" OR j.location_id IN ({})", $crate::sql_queue::placeholders(open.len()))
+                };
                 // Enough candidates to fill every cap even when the oldest crowd into a few
                 // locations.
                 let wanted = limit;
                 let sql = format!(
                     "SELECT j.id, j.location_id, j.kind FROM jobs j WHERE {ready_unblocked} AND j.location_id IN ({}) \
-                     ORDER BY j.run_at, j.id LIMIT ?",
+                     AND (j.kind NOT LIKE ?{ghl_allowed}) ORDER BY j.run_at, j.id LIMIT ?",
                     $crate::sql_queue::placeholders(caps.len()),
                 );
                 let mut query = sqlx::query_as::<_, (i64, String, String)>($sql(&sql)).bind(now);
                 for (location, _) in caps {
                     query = query.bind(location);
+                }
+                query = query.bind(format!("{}%", $crate::queue::GHL_JOB_PREFIX));
+                for location in &open {
+                    query = query.bind(*location);
                 }
                 let candidates = query.bind(wanted * 4).fetch_all(&self.pool).await?;
                 let mut left: std::collections::HashMap<&str, i64> =
