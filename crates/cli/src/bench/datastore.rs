@@ -160,10 +160,11 @@ fn webhook(round: &str, n: usize, location: &str) -> Value {
 
 fn add_records(nifty: &NiftySandbox) -> usize {
     nifty
-        .requests()
+        .request_counts()
         .iter()
-        .filter(|r| r.path.ends_with("/Store/AddRecord"))
-        .count()
+        .filter(|(route, _)| route.ends_with("/Store/AddRecord"))
+        .map(|(_, count)| *count as usize)
+        .sum()
 }
 
 /// Waits until the queue is empty; how long it took from now.

@@ -364,6 +364,12 @@ impl NiftySandbox {
         self.state.log.entries(0, usize::MAX)
     }
 
+    /// How many calls were answered per `METHOD route` (`POST /v1/Store/AddRecord`), over
+    /// the whole run: the request log keeps only the last 5,000, these counts do not.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.state.log.counts()
+    }
+
     pub fn clear_requests(&self) {
         self.state.log.clear();
     }

@@ -63,6 +63,29 @@ async fn fetch(service: &Service, path: &str, agent: &str) -> (u16, Option<Strin
     )
 }
 
+/// Waits until `count` opens have been taken in (stored, or found to be repeats): the redirect
+/// may answer before its open is committed.
+async fn taken_in(service: &Service, count: u64) {
+    let metrics = &service.pipeline.as_ref().unwrap().metrics;
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = metrics
+            .events_accepted
+            .load(std::sync::atomic::Ordering::Relaxed)
+            + metrics
+                .events_duplicate
+                .load(std::sync::atomic::Ordering::Relaxed);
+        if seen >= count {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "only {seen} of {count} opens were taken in"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Opens are one event per minute: keep a test's fetches inside one minute.
 async fn away_from_a_minute_boundary() {
     let second = chrono::Utc::now().timestamp() % 60;
@@ -88,6 +111,7 @@ async fn an_open_redirects_with_its_parameters_and_becomes_one_follow_up_task() 
     // The same reader's client fetching again within the minute: the same open.
     let (status, _, _) = fetch(&service, path, MAIL_CLIENT).await;
     assert_eq!(status, 302);
+    taken_in(&service, 2).await;
     let (events, jobs) = service.stored().await;
     assert_eq!((events, jobs), (1, 1), "one event, one task job");
 
@@ -115,6 +139,7 @@ async fn a_gmail_proxy_fetch_is_marked_prefetch_and_makes_no_task() {
         location.as_deref(),
         Some("https://img.niftyimages.com/ab12/spring.png?w=600&email=bob%40example.com")
     );
+    taken_in(&service, 1).await;
     assert_eq!(service.stored().await, (1, 1), "the marker's job alone");
     let ghl = service.ghl_after_delivery().await;
     assert!(
