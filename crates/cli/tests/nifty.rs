@@ -624,5 +624,10 @@ async fn keys_kept_only_in_the_vault_serve_the_nifty_commands() {
         )
         .await;
     assert_eq!(absent.status.code(), Some(2));
-    assert!(!printed.is_empty());
+    for key in [&store_key, &timer_key, &info.account_key] {
+        assert!(
+            !printed.contains(key.as_str()),
+            "secrets set printed a key: {printed}"
+        );
+    }
 }

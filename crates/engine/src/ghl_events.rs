@@ -284,7 +284,9 @@ pub fn data_fields(kind: &str) -> &'static [DataField] {
 /// (highlevel-api-docs#332). Such a webhook is a hint: the task is read back from the API
 /// (`jobs::complete_event`) and recipes run on the whole event.
 pub fn is_incomplete(event: &Event) -> bool {
-    matches!(event.kind.as_str(), "TaskCreate" | "TaskComplete")
+    // A completed event is never a hint again, whatever the API gave: no second round.
+    !event.id.ends_with(COMPLETED_SUFFIX)
+        && matches!(event.kind.as_str(), "TaskCreate" | "TaskComplete")
         && event.data["contactId"]
             .as_str()
             .is_none_or(|id| id.trim().is_empty())
@@ -293,8 +295,10 @@ pub fn is_incomplete(event: &Event) -> bool {
 /// The id of the event a hint becomes once completed from the API: a second completion of the
 /// same webhook is the same event, stored once.
 pub fn completed_id(hint_id: &str) -> String {
-    format!("{hint_id}:completed")
+    format!("{hint_id}{COMPLETED_SUFFIX}")
 }
+
+const COMPLETED_SUFFIX: &str = ":completed";
 
 fn problem(pointer: &str, message: impl Into<String>) -> EventProblem {
     EventProblem {
@@ -408,6 +412,35 @@ mod tests {
         );
         assert_eq!(event.data["email"], "ann@example.com");
         assert!(event.data.get("webhookId").is_none() && event.data.get("type").is_none());
+    }
+
+    /// A task webhook without its contact is a hint, once: the event completed from the API
+    /// is never a hint again, even if the API had no contact either.
+    #[test]
+    fn a_task_webhook_without_its_contact_is_a_hint_once() {
+        let hint = from_webhook(&json!({
+            "type": "TaskCreate", "timestamp": "2026-11-27T10:00:00Z", "webhookId": "w-9",
+            "locationId": "Loc00000000000000001", "id": "t1", "title": "Call back"
+        }))
+        .unwrap();
+        assert!(is_incomplete(&hint));
+        let completed = Event {
+            id: completed_id(&hint.id),
+            ..hint.clone()
+        };
+        assert_eq!(completed.id, "ghl:w-9:completed");
+        assert!(!is_incomplete(&completed), "no second round");
+        let mut whole = hint.clone();
+        whole.data["contactId"] = json!("c1");
+        assert!(!is_incomplete(&whole));
+        let note = Event {
+            kind: "NoteCreate".into(),
+            ..hint
+        };
+        assert!(
+            !is_incomplete(&note),
+            "only task webhooks are known to leave it out"
+        );
     }
 
     #[test]

@@ -236,14 +236,44 @@ impl Governor {
     }
 
     /// Makes one GHL call of work outside the job queue (reconciliation, `nifty-ghl sync`)
-    /// within `location`'s budget: waits for the budget as long as it takes, then tells the
-    /// governor what GHL answered, as jobs do. `call` must not have started (a future that has
-    /// not been polled sends nothing).
-    pub async fn call<T, F>(&self, location: &str, call: F) -> Result<GhlResponse<T>, GhlError>
+    /// within `location`'s budget: waits for the burst budget, then tells the governor what
+    /// GHL answered, as jobs do; a burst 429 is waited out and the call made again. With the
+    /// day's budget spent it fails at once instead of waiting for tomorrow. `make` makes the
+    /// call afresh each time (a future that has not been polled sends nothing).
+    pub async fn call<T, F, Fut>(&self, location: &str, make: F) -> Result<GhlResponse<T>, GhlError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<GhlResponse<T>, GhlError>>,
+    {
+        loop {
+            let result = self.call_once(location, make()).await;
+            match &result {
+                Err(GhlError::RateLimited {
+                    scope: RateLimitScope::Burst,
+                    ..
+                }) => continue,
+                _ => return result,
+            }
+        }
+    }
+
+    async fn call_once<T, F>(&self, location: &str, call: F) -> Result<GhlResponse<T>, GhlError>
     where
         F: std::future::Future<Output = Result<GhlResponse<T>, GhlError>>,
     {
         while let Err(wait) = self.try_take(location) {
+            let daily_spent = {
+                let budgets = self.budgets.lock().expect("governor lock");
+                budgets
+                    .get(location)
+                    .is_some_and(|b| b.today >= self.limits.daily_max)
+            };
+            if daily_spent {
+                return Err(GhlError::InvalidInput(format!(
+                    "the day's GHL budget of location {location} ({} requests) is spent; try again tomorrow",
+                    self.limits.daily_max
+                )));
+            }
             tokio::time::sleep(wait).await;
         }
         let result = call.await;

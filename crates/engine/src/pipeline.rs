@@ -159,7 +159,8 @@ impl Pipeline {
         drop(ingestor);
         stop.cancel();
         let _ = workers.await;
-        // The runner holds an ingest handle too (jobs submit completed events).
+        // The runner holds an ingest handle too (jobs submit completed events); the
+        // reconciliation loop lets go of its own when it sees the stop.
         drop(runner);
         if tokio::time::timeout(Duration::from_secs(10), committer)
             .await
@@ -170,9 +171,8 @@ impl Pipeline {
     }
 }
 
-/// Every `every`, one reconciliation pass per location this instance delivers for (see
-/// [`crate::reconcile`]): with several instances each location is read back by one of them,
-/// within the same rate budget as its jobs.
+/// Every `every`, one reconciliation pass per connected location (see [`crate::reconcile`]),
+/// its reads within the location's rate budget like the jobs'.
 async fn reconcile_loop(
     runner: Arc<Runner>,
     store: Arc<dyn Store>,
@@ -185,7 +185,17 @@ async fn reconcile_loop(
             () = tokio::time::sleep(every) => {}
             () = stop.cancelled() => return,
         }
-        for location in runner.owned_locations() {
+        // Every connected location, also one with no job in flight (that is when a dropped
+        // webhook would go unnoticed). On PostgreSQL each instance makes its own passes: the
+        // event ids make the repeats harmless, at the cost of the reads.
+        let locations: Vec<String> = match runner.connections().vault().connections().await {
+            Ok(all) => all.into_iter().filter_map(|c| c.location_id).collect(),
+            Err(error) => {
+                tracing::warn!(%error, "reconciliation: cannot list the connections");
+                continue;
+            }
+        };
+        for location in locations {
             let id = store::vault::connection_id(
                 store::vault::UserType::Location,
                 Some(&location),
@@ -206,7 +216,13 @@ async fn reconcile_loop(
                 &location,
                 &|_| {},
             );
-            match pass.await {
+            // A pass can be long (it waits for the budget): it stops with the service, and
+            // the next one resumes from the checkpoint.
+            let pass = tokio::select! {
+                pass = pass => pass,
+                () = stop.cancelled() => return,
+            };
+            match pass {
                 Ok(pass) => {
                     tracing::info!(%location, read = pass.read, accepted = pass.accepted, "reconciliation pass")
                 }

@@ -133,7 +133,7 @@ pub async fn run_pass(
             // Search results carry only some of a contact's fields (the spec's
             // ContactsSearchSchema has no names); the event needs what a webhook has.
             let contact = governor
-                .call(location, client.get_contact(&hit.id))
+                .call(location, || client.get_contact(&hit.id))
                 .await?
                 .into_inner();
             if let Some(event) = as_event(location, &contact) {

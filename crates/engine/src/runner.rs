@@ -83,11 +83,6 @@ impl Runner {
         }
     }
 
-    /// The locations this instance delivers for now (on PostgreSQL, its share of them).
-    pub fn owned_locations(&self) -> Vec<String> {
-        self.owned.lock().expect("owned").clone()
-    }
-
     /// The rate budget of the locations this instance delivers for.
     pub fn governor(&self) -> &Governor {
         &self.governor

@@ -129,6 +129,15 @@ impl GhlClient {
         })
     }
 
+    /// Whether the connection may make calls that need `scope`: false only when its granted
+    /// scopes are known and lack it (such a call fails with [`GhlError::ScopeNotGranted`]
+    /// without being sent).
+    pub fn may_use(&self, scope: &str) -> bool {
+        self.tokens
+            .granted_scopes()
+            .is_none_or(|granted| granted.iter().any(|g| g == scope))
+    }
+
     /// A client that sends one fixed token (a Private Integration Token, or a token from the
     /// environment) to `base_url`.
     pub fn with_static_token(base_url: &str, token: impl Into<String>) -> Result<Self, GhlError> {

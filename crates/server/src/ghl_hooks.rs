@@ -128,7 +128,8 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     if let Some(ours) = door.ghl.app_id.as_deref()
         && let Some(theirs) = ghl_events::other_app(&value, ours)
     {
-        tracing::info!(app_id = %theirs, "a GHL webhook for another app was ignored");
+        // Warned, not just noted: a wrong [ghl] client_id would make every webhook one of these.
+        tracing::warn!(app_id = %theirs, "a GHL webhook for another app was ignored (check [ghl] client_id if this is yours)");
         return answer(
             StatusCode::OK,
             json!({

@@ -65,12 +65,23 @@ pub async fn open(
         .unwrap_or_else(|| image.clone());
     // The open's commit usually takes a millisecond or two; a slow disk (an fsync outlier, a
     // checkpoint) must not hold up the email's images, so the answer waits for it at most
-    // ANSWER_WITHIN. The open is stored all the same when the commit ends (only a crash in
-    // that moment could lose it).
-    let recording = tokio::spawn(async move {
-        record_open(&door, &routes, &image, &campaign, &pairs, &headers).await;
-    });
-    let _ = tokio::time::timeout(ANSWER_WITHIN, recording).await;
+    // ANSWER_WITHIN. The open is stored all the same when the commit ends; a crash before then
+    // loses the opens still waiting (at most MAX_RECORDING).
+    match Arc::clone(&routes.recording).try_acquire_owned() {
+        Ok(permit) => {
+            let recording = tokio::spawn(async move {
+                record_open(&door, &routes, &image, &campaign, &pairs, &headers).await;
+                drop(permit);
+            });
+            let _ = tokio::time::timeout(ANSWER_WITHIN, recording).await;
+        }
+        Err(_) => {
+            // Thousands of opens are waiting for the disk already: this one is counted, not
+            // queued behind them.
+            engine::metrics::Metrics::add(&door.metrics.engagement_lost, 1);
+            tracing::warn!(%image, "an image open was not recorded: too many opens are waiting to be stored");
+        }
+    }
     (
         StatusCode::FOUND,
         [

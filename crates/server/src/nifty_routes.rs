@@ -3,8 +3,8 @@
 //! `campaign.event` they observe is recorded.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::http::{HeaderMap, StatusCode};
@@ -32,7 +32,13 @@ pub struct NiftyRoutes {
     pub(crate) cache: Mutex<HashMap<(String, String, String), Cached>>,
     /// Per location: when GHL's 429 said reads may resume.
     pub(crate) limited_until: Mutex<HashMap<String, Instant>>,
+    /// Opens answered before their commit and still being stored: bounded, so a stalled disk
+    /// cannot pile them up without end.
+    pub(crate) recording: Arc<tokio::sync::Semaphore>,
 }
+
+/// The most opens stored after their answer at once; beyond it an open is counted as lost.
+const MAX_RECORDING: usize = 10_000;
 
 impl NiftyRoutes {
     pub fn new(settings: &NiftyImagesSettings, default_location: Option<String>) -> Self {
@@ -43,6 +49,7 @@ impl NiftyRoutes {
             warned_no_location: AtomicBool::new(false),
             cache: Mutex::new(HashMap::new()),
             limited_until: Mutex::new(HashMap::new()),
+            recording: Arc::new(tokio::sync::Semaphore::new(MAX_RECORDING)),
         }
     }
 }

@@ -19,10 +19,10 @@ pub struct NewEvent {
     pub received_at: Millis,
 }
 
-/// A job an event makes.
 /// Jobs whose kind starts with this call GHL and spend its rate budget; the others do not.
 pub const GHL_JOB_PREFIX: &str = "ghl.";
 
+/// A job an event makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
     pub kind: String,

@@ -100,11 +100,28 @@ impl SecretOrigins {
 /// A name that is not one of [`ACCEPTED_SECRET_NAMES`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{name:?} is not a secret nifty-ghl reads. Accepted names:\n{}",
+    "{} is not a secret nifty-ghl reads. Accepted names:\n{}",
+    shown_name(.name),
     accepted_list()
 )]
 pub struct UnknownSecretName {
     pub name: String,
+}
+
+/// The name as a message may show it: quoted when it looks like a setting's name, else not at
+/// all (a value pasted where the name goes, `secrets set whsec_…`, must not be echoed).
+fn shown_name(name: &str) -> String {
+    let setting_like = name.contains('.')
+        && name.len() <= 80
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if setting_like {
+        format!("{name:?}")
+    } else {
+        "the name given (not shown: it does not look like a setting name, and may be a secret)"
+            .to_owned()
+    }
 }
 
 /// The accepted names and patterns, one per line, for messages.
@@ -528,6 +545,14 @@ mod tests {
                 "{error}"
             );
         }
+        // A value pasted where the name goes is not echoed back.
+        let pasted = "whsec_bmV3ZXN0LWhvb2stc2VjcmV0";
+        let error = SecretSetting::parse(pasted).unwrap_err().to_string();
+        assert!(!error.contains(pasted), "{error}");
+        let typo = SecretSetting::parse("hooks.secret")
+            .unwrap_err()
+            .to_string();
+        assert!(typo.starts_with("\"hooks.secret\" is not"), "{typo}");
     }
 
     #[test]

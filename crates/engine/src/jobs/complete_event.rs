@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::queue::NewJob;
 
-use super::{Failure, JobContext};
+use super::{Failure, JobContext, warn_once};
 use crate::events::Event;
 use crate::ingest::IngestError;
 
@@ -21,6 +21,9 @@ pub const COMPLETE_EVENT: &str = "ghl.event.complete";
 const PAGE: u32 = 100;
 /// The most tasks read looking for one (GHL's search cannot be asked for an id).
 const MAX_PAGES: u32 = 20;
+/// Attempts during which a task not found is taken to be not searchable yet.
+const NOT_FOUND_RETRIES: i64 = 3;
+const SCOPE: &str = "locations/tasks.readonly";
 
 /// Input of `ghl.event.complete`: the webhook as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,19 +53,36 @@ pub fn job(event: &Event, location_id: &str, now: i64) -> NewJob {
 
 pub(super) async fn run(ctx: &mut JobContext<'_>, input: CompleteEvent) -> Result<(), Failure> {
     let hint = input.event;
+    if !ctx.client.may_use(SCOPE) {
+        // As before the scope was asked for: recipes get the webhook as GHL sent it.
+        warn_once(
+            "tasks-scope",
+            ctx.location(),
+            "the GHL connection lacks scope locations/tasks.readonly: task webhooks reach recipes without the contact GHL left out; reconnect with the scope",
+        );
+        let id = crate::ghl_events::completed_id(&hint.id);
+        return submit(ctx, Event { id, ..hint }).await;
+    }
     let task_id = hint.data["id"].as_str().unwrap_or_default().to_owned();
     let title = hint.data["title"].as_str().map(str::to_owned);
-    let task = find_task(ctx, &task_id, title.as_deref()).await?.ok_or_else(|| {
-        Failure::Permanent {
-            error: format!(
-                "{} {}: task {task_id} is not in GHL location {} any more, so the contact GHL left out of the webhook cannot be read",
-                hint.kind,
-                hint.id,
-                ctx.location()
-            ),
-            response: None,
-        }
-    })?;
+    let Some(task) = find_task(ctx, &task_id, title.as_deref()).await? else {
+        let error = format!(
+            "{} {}: task {task_id} is not among the first {} tasks of GHL location {} (deleted since?), so the contact GHL left out of the webhook cannot be read",
+            hint.kind,
+            hint.id,
+            PAGE * MAX_PAGES,
+            ctx.location()
+        );
+        // Just after the webhook, GHL's search may not list the task yet.
+        return Err(if ctx.job.attempts < NOT_FOUND_RETRIES {
+            Failure::Transient { error }
+        } else {
+            Failure::Permanent {
+                error,
+                response: None,
+            }
+        });
+    };
     let mut data = hint.data.clone();
     if let Some(object) = data.as_object_mut() {
         for (name, value) in [
@@ -83,6 +103,11 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: CompleteEvent) -> Resul
         data,
         ..hint
     };
+    submit(ctx, completed).await
+}
+
+/// Stores the completed event with the jobs its recipes make.
+async fn submit(ctx: &mut JobContext<'_>, completed: Event) -> Result<(), Failure> {
     match ctx.ingestor.submit(vec![completed], "ghl").await {
         Ok(_) => Ok(()),
         Err(IngestError::Recipe { error, .. }) => Err(Failure::Permanent {

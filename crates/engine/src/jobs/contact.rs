@@ -17,12 +17,30 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
         Some(writes) => custom_fields::resolve(ctx, writes).await?,
         None => Vec::new(),
     };
-    let fields = request.fields.clone();
+    let mut fields = request.fields.clone();
     let client = ctx.client;
-    let outcome = ctx
+    let outcome = match ctx
         .call("POST /contacts/upsert", client.upsert_contact(&request))
-        .await?
-        .into_inner();
+        .await
+    {
+        Err(refused @ Failure::Permanent { .. }) if custom_keys.iter().any(Option::is_some) => {
+            // A remembered custom field id GHL no longer has may be what it refused: the
+            // fields are looked up again, and the write is tried once more if an id changed.
+            let writes = request
+                .fields
+                .custom_fields
+                .as_mut()
+                .expect("keys come from writes");
+            if !custom_fields::look_up_again(ctx, writes, &custom_keys).await? {
+                return Err(refused);
+            }
+            fields = request.fields.clone();
+            ctx.call("POST /contacts/upsert", client.upsert_contact(&request))
+                .await?
+        }
+        other => other?,
+    }
+    .into_inner();
     let contact = outcome.contact;
     if let Some(writes) = &fields.custom_fields {
         custom_fields::rewrite_lost(ctx, &contact, writes, &custom_keys).await?;

@@ -1,11 +1,14 @@
 //! Custom field values written by key (`niftyimages_contact_id`) are sent by field id.
 //!
-//! GHL takes a value by key too, but ignores one whose key the location does not have,
-//! without a word (facts §8 #5 and §9): a mapping that names a field nobody made would lose
-//! its values silently. So a key is looked up in the location's field list (its id then kept in
-//! the identity map, kind `custom_field`), and a field that does not exist is created (as
-//! TEXT, which holds any value) before the contact is written. A token without the custom
-//! field scopes still writes by key, as GHL documents, with a warning.
+//! GHL's spec lets a value name its field by key, but integrations report writes that do not
+//! land unless they name the field by id (facts §8 #5: resolve ids through
+//! `GET /locations/{id}/customFields`), and a key the location does not have cannot hold a
+//! value at all: a mapping that names a field nobody made would lose its values. So a key is
+//! looked up in the location's field list (its id then kept in the identity map, kind
+//! `custom_field`), and a field that does not exist is created (as TEXT, which holds any value)
+//! before the contact is written. A remembered id GHL no longer has (the field was deleted) is
+//! looked up again, whether GHL ignored the value or refused the write. A token without the
+//! custom field scopes still writes by key, as GHL documents, with a warning.
 
 use ghl::contacts::{Contact, CustomFieldInput};
 use ghl::custom_fields::{
@@ -14,10 +17,13 @@ use ghl::custom_fields::{
 };
 use ghl::{GhlError, UnauthorizedReason};
 
-use super::{Failure, JobContext, store_failure};
+use super::{Failure, JobContext, store_failure, warn_once};
 
 /// Identity-map kind: a custom field's key (`contact.favourite_store`) → its GHL id.
 const KIND: &str = "custom_field";
+const READ_SCOPE: &str = "locations/customFields.readonly";
+const WRITE_SCOPE: &str = "locations/customFields.write";
+const NO_READ_SCOPE: &str = "the GHL connection lacks scope locations/customFields.readonly: custom fields are written by key, and GHL drops values for keys the location does not have; reconnect with the scope";
 
 /// `favourite_store` and `contact.favourite_store` name the same contact field.
 pub(super) fn full_key(key: &str) -> String {
@@ -73,7 +79,7 @@ pub(super) async fn resolve(
         return Ok(keys);
     };
     for (index, key) in unknown {
-        let id = match fields.iter().find(|f| f.field_key.as_deref() == Some(&key)) {
+        let id = match find(&fields, &key) {
             Some(field) => field.id.clone(),
             None => {
                 let field = create(ctx, &key).await?;
@@ -96,42 +102,24 @@ pub(super) async fn rewrite_lost(
     written: &[CustomFieldInput],
     keys: &[Option<String>],
 ) -> Result<(), Failure> {
-    let lost: Vec<(&CustomFieldInput, &String)> = written
+    let mut lost: Vec<(CustomFieldInput, Option<String>)> = written
         .iter()
         .zip(keys)
-        .filter_map(|(write, key)| Some((write, key.as_ref()?)))
-        .filter(|(write, _)| write.id.is_some() && !is_empty(&write.field_value))
+        .filter(|(write, key)| key.is_some() && write.id.is_some() && !is_empty(&write.field_value))
         .filter(|(write, _)| {
             !contact
                 .custom_fields
                 .iter()
                 .any(|held| Some(&held.id) == write.id.as_ref())
         })
+        .map(|(write, key)| (write.clone(), key.clone()))
         .collect();
     if lost.is_empty() {
         return Ok(());
     }
-    let Some(mut fields) = list(ctx).await? else {
-        return Ok(());
-    };
-    let mut again = Vec::new();
-    for (write, key) in lost {
-        let key = key.clone();
-        let id = match fields.iter().find(|f| f.field_key.as_deref() == Some(&key)) {
-            // The field exists with this id: GHL's answer only left the value out.
-            Some(field) if Some(&field.id) == write.id.as_ref() => continue,
-            Some(field) => field.id.clone(),
-            None => {
-                let field = create(ctx, &key).await?;
-                fields.push(field.clone());
-                field.id
-            }
-        };
-        tracing::warn!(location = %ctx.location(), %key, "custom field id changed in GHL; the value is written again");
-        ctx.learned(KIND, &key, &id);
-        again.push(CustomFieldInput::by_id(id, write.field_value.clone()));
-    }
-    if again.is_empty() {
+    let (mut again, lost_keys): (Vec<_>, Vec<_>) = lost.drain(..).unzip();
+    if !look_up_again(ctx, &mut again, &lost_keys).await? {
+        // Every field exists with the id sent: GHL's answer only left the values out.
         return Ok(());
     }
     let update = ghl::contacts::UpdateContact {
@@ -147,6 +135,43 @@ pub(super) async fn rewrite_lost(
     Ok(())
 }
 
+/// Looks the fields of `writes` given by key (`keys`, as [`resolve`] returned them) up again in
+/// GHL, bypassing the remembered ids, and makes those that are gone. True if any id changed
+/// (the writes then carry the new ones).
+pub(super) async fn look_up_again(
+    ctx: &mut JobContext<'_>,
+    writes: &mut [CustomFieldInput],
+    keys: &[Option<String>],
+) -> Result<bool, Failure> {
+    if keys.iter().all(Option::is_none) {
+        return Ok(false);
+    }
+    let Some(mut fields) = list(ctx).await? else {
+        return Ok(false);
+    };
+    let mut changed = false;
+    for (write, key) in writes.iter_mut().zip(keys) {
+        let Some(key) = key else {
+            continue;
+        };
+        let id = match find(&fields, key) {
+            Some(field) => field.id.clone(),
+            None => {
+                let field = create(ctx, key).await?;
+                fields.push(field.clone());
+                field.id
+            }
+        };
+        if write.id.as_ref() != Some(&id) {
+            tracing::warn!(location = %ctx.location(), %key, "custom field id changed in GHL; the value is written with the new one");
+            ctx.learned(KIND, key, &id);
+            by_id(write, id);
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
 /// Whether the connection may not make the call: refused here (the scope was not granted) or
 /// by GHL.
 fn lacks_scope(error: &GhlError) -> bool {
@@ -158,6 +183,21 @@ fn lacks_scope(error: &GhlError) -> bool {
                 ..
             }
     )
+}
+
+/// The field `key` names: by its key, or by the name nifty-ghl gives a field it creates (GHL
+/// makes the key from the name; should it make another key than `key`, the name still finds
+/// the field made for it).
+fn find<'a>(fields: &'a [CustomFieldDefinition], key: &str) -> Option<&'a CustomFieldDefinition> {
+    fields
+        .iter()
+        .find(|f| f.field_key.as_deref() == Some(key))
+        .or_else(|| {
+            let name = name_for(key);
+            fields
+                .iter()
+                .find(|f| f.name.as_deref() == Some(name.as_str()))
+        })
 }
 
 fn by_id(write: &mut CustomFieldInput, id: String) {
@@ -174,6 +214,10 @@ fn is_empty(value: &serde_json::Value) -> bool {
 async fn list(ctx: &mut JobContext<'_>) -> Result<Option<Vec<CustomFieldDefinition>>, Failure> {
     let location = ctx.location().to_owned();
     let client = ctx.client;
+    if !client.may_use(READ_SCOPE) {
+        warn_once("custom-fields-scope", &location, NO_READ_SCOPE);
+        return Ok(None);
+    }
     ctx.take_budget().await?;
     match ctx
         .send(
@@ -184,7 +228,7 @@ async fn list(ctx: &mut JobContext<'_>) -> Result<Option<Vec<CustomFieldDefiniti
     {
         Ok(response) => Ok(Some(response.into_inner())),
         Err(error) if lacks_scope(&error) => {
-            tracing::warn!(%location, "the GHL connection lacks scope locations/customFields.readonly: custom fields are written by key, and GHL drops values for keys the location does not have");
+            warn_once("custom-fields-scope", &location, NO_READ_SCOPE);
             Ok(None)
         }
         Err(error) => Err(ctx.classify("GET /locations/{id}/customFields", error)),
@@ -193,6 +237,15 @@ async fn list(ctx: &mut JobContext<'_>) -> Result<Option<Vec<CustomFieldDefiniti
 
 async fn create(ctx: &mut JobContext<'_>, key: &str) -> Result<CustomFieldDefinition, Failure> {
     let location = ctx.location().to_owned();
+    let cannot_create = || Failure::Permanent {
+        error: format!(
+            "custom field {key} does not exist in GHL location {location}, and the connection lacks scope {WRITE_SCOPE} to create it: create the field in GHL (or grant the scope), then replay this dead letter"
+        ),
+        response: None,
+    };
+    if !ctx.client.may_use(WRITE_SCOPE) {
+        return Err(cannot_create());
+    }
     let field = CreateCustomField {
         name: name_for(key),
         data_type: "TEXT".into(),
@@ -215,22 +268,15 @@ async fn create(ctx: &mut JobContext<'_>, key: &str) -> Result<CustomFieldDefini
             tracing::info!(%location, %key, id = %created.id, "created the GHL custom field a recipe writes to");
             Ok(created)
         }
-        Err(error) if lacks_scope(&error) => Err(Failure::Permanent {
-            error: format!(
-                "custom field {key} does not exist in GHL location {location}, and the connection lacks scope locations/customFields.write to create it: create the field in GHL (or grant the scope), then replay this dead letter"
-            ),
-            response: None,
-        }),
+        Err(error) if lacks_scope(&error) => Err(cannot_create()),
         Err(error) => {
             // Another job may have made the same field a moment ago (GHL refuses a second
             // field of the same name): take that one.
             if error.status().is_some_and(|s| s.is_client_error())
                 && let Some(fields) = list(ctx).await?
-                && let Some(field) = fields
-                    .into_iter()
-                    .find(|f| f.field_key.as_deref() == Some(key))
+                && let Some(field) = find(&fields, key)
             {
-                return Ok(field);
+                return Ok(field.clone());
             }
             Err(ctx.classify("POST /locations/{id}/customFields", error))
         }

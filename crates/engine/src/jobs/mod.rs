@@ -327,6 +327,21 @@ pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
     }
 }
 
+/// Logs `message` once per process for each `topic` and location: a connection that lacks a
+/// scope would otherwise say so on every job.
+fn warn_once(topic: &'static str, location: &str, message: &str) {
+    static SAID: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<(&str, String)>>> =
+        std::sync::OnceLock::new();
+    let first = SAID
+        .get_or_init(Default::default)
+        .lock()
+        .expect("warn_once")
+        .insert((topic, location.to_owned()));
+    if first {
+        tracing::warn!(%location, "{message}");
+    }
+}
+
 /// Whether two ISO-8601 instants are the same moment (GHL echoes dates in its own form).
 fn same_instant(a: &str, b: &str) -> bool {
     match (

@@ -8,3 +8,4 @@ mod custom_fields;
 mod pipeline;
 mod refresh;
 mod support;
+mod task_hints;
