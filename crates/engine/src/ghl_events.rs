@@ -292,6 +292,17 @@ pub fn is_incomplete(event: &Event) -> bool {
             .is_none_or(|id| id.trim().is_empty())
 }
 
+/// Whether the event goes through `jobs::complete_event` before recipes see it: every task
+/// webhook, so that one a recipe can use at once (a TaskDelete, a TaskComplete that has its
+/// contact) never overtakes an earlier one of the same task still being read back.
+pub fn waits_for_completion(event: &Event) -> bool {
+    !event.id.ends_with(COMPLETED_SUFFIX)
+        && matches!(
+            event.kind.as_str(),
+            "TaskCreate" | "TaskComplete" | "TaskDelete"
+        )
+}
+
 /// The id of the event a hint becomes once completed from the API: a second completion of the
 /// same webhook is the same event, stored once.
 pub fn completed_id(hint_id: &str) -> String {
@@ -441,6 +452,20 @@ mod tests {
             !is_incomplete(&note),
             "only task webhooks are known to leave it out"
         );
+        assert!(!waits_for_completion(&note));
+        // Every task webhook keeps its place behind the task's earlier ones, once.
+        for kind in ["TaskCreate", "TaskComplete", "TaskDelete"] {
+            let event = Event {
+                kind: kind.into(),
+                ..whole.clone()
+            };
+            assert!(waits_for_completion(&event), "{kind}");
+            let passed = Event {
+                id: completed_id(&event.id),
+                ..event
+            };
+            assert!(!waits_for_completion(&passed), "{kind}");
+        }
     }
 
     #[test]

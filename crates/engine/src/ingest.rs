@@ -99,8 +99,9 @@ impl Ingestor {
                 .ok_or_else(|| IngestError::NoLocation {
                     event_id: event.id.clone(),
                 })?;
-            let jobs = if crate::ghl_events::is_incomplete(&event) {
-                // Recipes see it once the API has filled in what GHL left out.
+            let jobs = if crate::ghl_events::waits_for_completion(&event) {
+                // Recipes see it once the API has filled in what GHL left out (and after the
+                // task's earlier webhooks).
                 match self.recipes.wants(&event.kind) {
                     true => vec![crate::jobs::complete_event::job(&event, &location, now)],
                     false => Vec::new(),

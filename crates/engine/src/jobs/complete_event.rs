@@ -1,6 +1,8 @@
 //! `ghl.event.complete`: a GHL webhook that left out fields it documents (a TaskCreate with no
 //! `contactId`, see `ghl_events::is_incomplete`) is completed from the API, and the whole
-//! event is then submitted like any other, so recipes run on what GHL holds.
+//! event is then submitted like any other, so recipes run on what GHL holds. Every task
+//! webhook passes through here, one task's in the order GHL sent them (those that are whole
+//! just pass), so a TaskDelete never overtakes the TaskCreate whose contact is being read.
 //!
 //! The completed event has its own id (`ghl_events::completed_id`), so a job that runs twice
 //! (a lost lease, a retry after the submit) stores it once.
@@ -31,8 +33,8 @@ pub struct CompleteEvent {
     pub event: Event,
 }
 
-/// The job a hint makes instead of its recipes' jobs. A task's hints run in the order GHL
-/// sent them (create before complete).
+/// The job a task webhook makes instead of its recipes' jobs. A task's run in the order GHL
+/// sent them.
 pub fn job(event: &Event, location_id: &str, now: i64) -> NewJob {
     let task = event.data["id"].as_str().unwrap_or_default();
     NewJob {
@@ -53,6 +55,11 @@ pub fn job(event: &Event, location_id: &str, now: i64) -> NewJob {
 
 pub(super) async fn run(ctx: &mut JobContext<'_>, input: CompleteEvent) -> Result<(), Failure> {
     let hint = input.event;
+    if !crate::ghl_events::is_incomplete(&hint) {
+        // Whole already: it only kept its place behind the task's earlier webhooks.
+        let id = crate::ghl_events::completed_id(&hint.id);
+        return submit(ctx, Event { id, ..hint }).await;
+    }
     if !ctx.client.may_use(SCOPE) {
         // As before the scope was asked for: recipes get the webhook as GHL sent it.
         warn_once(

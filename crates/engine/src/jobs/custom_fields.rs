@@ -46,6 +46,22 @@ fn name_for(key: &str) -> String {
     }
 }
 
+/// One lookup-and-create at a time per location: two contact jobs meeting the same new key at
+/// once would otherwise both create the field (GHL may keep both). A location's jobs run in
+/// one instance (its lease), so a lock in the process is enough.
+fn fields_lock(location: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    > = std::sync::OnceLock::new();
+    LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .expect("custom field locks")
+        .entry(location.to_owned())
+        .or_default()
+        .clone()
+}
+
 /// Rewrites `writes` given by key to writes by id, creating fields the location lacks.
 /// Returns the key each write had (`None` for writes given by id), for [`rewrite_lost`].
 pub(super) async fn resolve(
@@ -75,6 +91,7 @@ pub(super) async fn resolve(
     if unknown.is_empty() {
         return Ok(keys);
     }
+    let _one_at_a_time = fields_lock(&location).lock_owned().await;
     let Some(mut fields) = list(ctx).await? else {
         return Ok(keys);
     };
@@ -146,6 +163,8 @@ pub(super) async fn look_up_again(
     if keys.iter().all(Option::is_none) {
         return Ok(false);
     }
+    let location = ctx.location().to_owned();
+    let _one_at_a_time = fields_lock(&location).lock_owned().await;
     let Some(mut fields) = list(ctx).await? else {
         return Ok(false);
     };
