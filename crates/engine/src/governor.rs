@@ -277,7 +277,14 @@ impl Governor {
             tokio::time::sleep(wait).await;
         }
         let result = call.await;
-        match &result {
+        self.answered(location, &result);
+        result
+    }
+
+    /// What GHL answered to a call taken with [`Governor::try_take`]: its rate-limit headers,
+    /// a 429's wait, and the call settled.
+    pub fn answered<T>(&self, location: &str, result: &Result<GhlResponse<T>, GhlError>) {
+        match result {
             Ok(response) => self.observe(location, &response.rate_limit),
             Err(error) => {
                 if let Some(details) = error.details() {
@@ -292,7 +299,6 @@ impl Governor {
             }
         }
         self.settled(location);
-        result
     }
 
     /// A 429 from GHL: nothing more until the wait it gave is over.

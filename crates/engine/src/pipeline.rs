@@ -147,6 +147,12 @@ impl Pipeline {
     /// Stops claiming work, lets running jobs finish and be recorded, then returns. Call it
     /// after the HTTP server has stopped: events already handed to the ingestor are committed
     /// once every clone of it is gone.
+    /// The locations' GHL rate budget (the jobs' and reconciliation's): other GHL reads of
+    /// the process (the NiftyImages data endpoint) take from it too.
+    pub fn governor(&self) -> &Arc<Governor> {
+        self.runner.governor()
+    }
+
     pub async fn shutdown(self) {
         let Self {
             ingestor,

@@ -83,8 +83,8 @@ impl Runner {
         }
     }
 
-    /// The rate budget of the locations this instance delivers for.
-    pub fn governor(&self) -> &Governor {
+    /// The locations' GHL rate budget, which every GHL call of this process should go through.
+    pub fn governor(&self) -> &Arc<Governor> {
         &self.governor
     }
 

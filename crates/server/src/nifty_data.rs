@@ -216,19 +216,35 @@ async fn read_contact(
         .client(&id)
         .await
         .map_err(|e| ReadError::NotConnected(e.to_string()))?;
+    let governor = door.nifty.governor.as_deref();
+    if let Some(governor) = governor
+        && let Err(wait) = governor.try_take(location)
+    {
+        // The jobs' budget is spent for now: the image is rendered without CRM data (or
+        // NiftyImages asks again) rather than GHL being made to answer 429.
+        return Err(ReadError::RateLimited(wait));
+    }
     let outcome = match known {
-        Some(contact_id) => client
-            .get_contact(&contact_id)
-            .await
-            .map(|r| Some(r.into_inner())),
-        None => client
-            .find_duplicate_contact(&DuplicateQuery {
-                location_id: location.to_owned(),
-                email: Some(email.to_owned()),
-                phone: None,
-            })
-            .await
-            .map(|r| r.into_inner()),
+        Some(contact_id) => {
+            let read = client.get_contact(&contact_id).await;
+            if let Some(governor) = governor {
+                governor.answered(location, &read);
+            }
+            read.map(|r| Some(r.into_inner()))
+        }
+        None => {
+            let found = client
+                .find_duplicate_contact(&DuplicateQuery {
+                    location_id: location.to_owned(),
+                    email: Some(email.to_owned()),
+                    phone: None,
+                })
+                .await;
+            if let Some(governor) = governor {
+                governor.answered(location, &found);
+            }
+            found.map(|r| r.into_inner())
+        }
     };
     match outcome {
         Ok(contact) => Ok(contact),

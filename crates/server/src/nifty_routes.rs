@@ -35,6 +35,9 @@ pub struct NiftyRoutes {
     /// Opens answered before their commit and still being stored: bounded, so a stalled disk
     /// cannot pile them up without end.
     pub(crate) recording: Arc<tokio::sync::Semaphore>,
+    /// The locations' GHL rate budget (the pipeline's): a data-source read takes from it, or
+    /// answers 503 when it is spent instead of making GHL answer 429.
+    pub(crate) governor: Option<Arc<engine::governor::Governor>>,
 }
 
 /// The most opens stored after their answer at once; beyond it an open is counted as lost.
@@ -50,7 +53,14 @@ impl NiftyRoutes {
             cache: Mutex::new(HashMap::new()),
             limited_until: Mutex::new(HashMap::new()),
             recording: Arc::new(tokio::sync::Semaphore::new(MAX_RECORDING)),
+            governor: None,
         }
+    }
+
+    /// Makes the data endpoint's GHL reads take from `governor` (the pipeline's).
+    pub fn with_governor(mut self, governor: Arc<engine::governor::Governor>) -> Self {
+        self.governor = Some(governor);
+        self
     }
 }
 

@@ -68,10 +68,13 @@ pub async fn run(config_path: &Path) -> anyhow::Result<()> {
             keys,
             allow_unsigned: app.config.hooks.allow_unsigned,
             ghl,
-            nifty: std::sync::Arc::new(server::NiftyRoutes::new(
-                &app.config.niftyimages,
-                app.config.pipeline.default_location_id.clone(),
-            )),
+            nifty: std::sync::Arc::new(
+                server::NiftyRoutes::new(
+                    &app.config.niftyimages,
+                    app.config.pipeline.default_location_id.clone(),
+                )
+                .with_governor(std::sync::Arc::clone(pipeline.governor())),
+            ),
         })),
     });
     // The address bound, not the one asked for: with port 0 the system picks one.

@@ -165,10 +165,13 @@ impl Service {
                     ..server::GhlHooks::default()
                 }
                 .for_client_id(client_id),
-                nifty: Arc::new(server::NiftyRoutes::new(
-                    &config.niftyimages,
-                    config.pipeline.default_location_id.clone(),
-                )),
+                nifty: Arc::new(
+                    server::NiftyRoutes::new(
+                        &config.niftyimages,
+                        config.pipeline.default_location_id.clone(),
+                    )
+                    .with_governor(Arc::clone(pipeline.governor())),
+                ),
             })),
         });
         tokio::spawn(server::serve(listener, router, stop.clone()));

@@ -152,3 +152,20 @@ async fn a_ghl_429_is_a_503_with_retry_after_and_the_location_is_left_alone() {
     );
     service.stop().await;
 }
+
+/// The data endpoint's GHL reads take from the same budget as the jobs: with the location's
+/// budget spent by the pipeline, a read is answered 503 at once and GHL is not asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_budget_is_a_503_without_a_ghl_call() {
+    let service = Service::start_with_niftyimages(settings(), &[]).await;
+    let governor = service.pipeline.as_ref().unwrap().governor();
+    let mut taken = 0;
+    while governor.try_take(&service.location).is_ok() {
+        taken += 1;
+        assert!(taken <= 1_000, "the budget never ran out");
+    }
+    let (status, _) = get(&service, "/nifty/data/greeting?email=ann%40example.com").await;
+    assert_eq!(status, 503);
+    assert_eq!(contact_reads(&service).await, 0, "GHL was not asked");
+    service.stop().await;
+}
