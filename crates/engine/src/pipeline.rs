@@ -192,8 +192,8 @@ async fn reconcile_loop(
             () = stop.cancelled() => return,
         }
         // Every connected location, also one with no job in flight (that is when a dropped
-        // webhook would go unnoticed). On PostgreSQL each instance makes its own passes: the
-        // event ids make the repeats harmless, at the cost of the reads.
+        // webhook would go unnoticed); with several instances, the one whose timer comes
+        // first (`reconcile::take_turn`).
         let locations: Vec<String> = match runner.connections().vault().connections().await {
             Ok(all) => all.into_iter().filter_map(|c| c.location_id).collect(),
             Err(error) => {
@@ -202,6 +202,14 @@ async fn reconcile_loop(
             }
         };
         for location in locations {
+            match crate::reconcile::take_turn(&store, &location, every).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::warn!(%location, %error, "reconciliation skipped: its turn could not be recorded");
+                    continue;
+                }
+            }
             let id = store::vault::connection_id(
                 store::vault::UserType::Location,
                 Some(&location),

@@ -21,6 +21,8 @@ use crate::ingest::{IngestError, Ingestor};
 /// Where a location's checkpoint is kept (in the identity map, like the Data Store marks).
 const CHECKPOINT_KIND: &str = "mark:reconcile";
 const CHECKPOINT_KEY: &str = "contacts.dateUpdated";
+/// When the last periodic pass of the location started (Unix milliseconds), by any instance.
+const PASS_STARTED_KEY: &str = "pass.startedAt";
 const PAGE: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,35 @@ pub async fn set_checkpoint(
             store::now_millis(),
         )
         .await
+}
+
+/// Whether this instance should make `location`'s periodic pass now: not when another instance
+/// (or this one) started one less than half a period ago. With several instances on
+/// PostgreSQL, whichever timer comes first makes the pass and the others skip it; two starting
+/// in the same instant both make it, harmlessly (the event ids dedupe).
+pub async fn take_turn(
+    store: &Arc<dyn Store>,
+    location: &str,
+    every: std::time::Duration,
+) -> Result<bool, store::StoreError> {
+    let now = store::now_millis();
+    let last = store
+        .identity(location, CHECKPOINT_KIND, PASS_STARTED_KEY)
+        .await?
+        .and_then(|at| at.parse::<i64>().ok());
+    if last.is_some_and(|at| now - at < every.as_millis() as i64 / 2) {
+        return Ok(false);
+    }
+    store
+        .put_identity(
+            location,
+            CHECKPOINT_KIND,
+            PASS_STARTED_KEY,
+            &now.to_string(),
+            now,
+        )
+        .await?;
+    Ok(true)
 }
 
 /// The contact as a `ContactUpdate` webhook would carry it.

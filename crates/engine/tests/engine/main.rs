@@ -6,6 +6,7 @@
 mod authorize;
 mod custom_fields;
 mod pipeline;
+mod reconcile_turns;
 mod refresh;
 mod support;
 mod task_hints;
