@@ -4,10 +4,23 @@
 use ghl::contacts::{ContactFields, UpsertContact};
 use serde_json::Value;
 
-use super::{ContactRef, ContactUpsert, Failure, JobContext, custom_fields, store_failure};
+use super::{
+    ContactRef, ContactUpsert, Failure, JobContext, custom_fields, fingerprint, store_failure,
+};
+
+/// Identity-map kind: the fingerprint of the last write nifty-ghl made to a contact, by the
+/// contact's NiftyImages id or lower-cased email.
+const MARK_KIND: &str = "mark:contact";
 
 /// Upserts the contact and returns its GHL id.
 pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Result<String, Failure> {
+    let mark = mark_key(&input).map(|key| (key, fingerprint(&(&input.fields, &input.add_tags))));
+    if input.only_if_changed
+        && let Some((key, print)) = &mark
+        && let Some(id) = unchanged(ctx, &input, key, print).await?
+    {
+        return Ok(id);
+    }
     let mut request =
         upsert_request(&input, ctx.location()).map_err(|error| Failure::Permanent {
             error,
@@ -52,6 +65,9 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
     if let Some(email) = fields.email.as_deref().or(contact.email.as_deref()) {
         ctx.learned("email", &email.to_lowercase(), &contact.id);
     }
+    if let Some((key, print)) = &mark {
+        ctx.learned(MARK_KIND, key, print);
+    }
     let wanted: Vec<String> = tags_to_add(&input)
         .into_iter()
         .filter(|tag| !contact.tags.contains(tag))
@@ -64,6 +80,53 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
         .await?;
     }
     Ok(contact.id)
+}
+
+/// Who the write mark is kept for: the NiftyImages id, else the lower-cased email.
+fn mark_key(input: &ContactUpsert) -> Option<String> {
+    input.source_id.clone().or_else(|| {
+        input
+            .fields
+            .get("email")
+            .and_then(Value::as_str)
+            .map(|email| format!("email:{}", email.trim().to_lowercase()))
+    })
+}
+
+/// The contact's GHL id when `print` is what nifty-ghl last wrote to it (nothing to do), else
+/// `None`.
+async fn unchanged(
+    ctx: &mut JobContext<'_>,
+    input: &ContactUpsert,
+    key: &str,
+    print: &str,
+) -> Result<Option<String>, Failure> {
+    let location = ctx.location().to_owned();
+    let last = ctx
+        .store
+        .identity(&location, MARK_KIND, key)
+        .await
+        .map_err(store_failure)?;
+    if last.as_deref() != Some(print) {
+        return Ok(None);
+    }
+    let by_source = match &input.source_id {
+        Some(source) => ctx
+            .store
+            .identity(&location, "contact", source)
+            .await
+            .map_err(store_failure)?,
+        None => None,
+    };
+    let by_email = match input.fields.get("email").and_then(Value::as_str) {
+        Some(email) if by_source.is_none() => ctx
+            .store
+            .identity(&location, "email", &email.trim().to_lowercase())
+            .await
+            .map_err(store_failure)?,
+        _ => None,
+    };
+    Ok(by_source.or(by_email))
 }
 
 /// The upsert call's body (also what a dry run shows).

@@ -50,6 +50,11 @@ pub struct ContactUpsert {
     /// Tags to add (a set, so that merging keeps every tag).
     #[serde(default)]
     pub add_tags: BTreeMap<String, bool>,
+    /// Skip the write when it is the one nifty-ghl last made for this contact: set for jobs a
+    /// GHL webhook caused, so that a recipe writing back to GHL does not loop on the webhook
+    /// its own write sends.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_if_changed: bool,
 }
 
 /// Input of `ghl.task.upsert`.
@@ -325,6 +330,17 @@ pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
             response: None,
         }),
     }
+}
+
+/// SHA-256 of `content` as JSON, in hex: the same content, the same fingerprint, whatever
+/// order its keys came in (serde_json keeps object keys sorted).
+fn fingerprint(content: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(content).expect("JSON content serialises");
+    ring::digest::digest(&ring::digest::SHA256, &bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Logs `message` once per process for each `topic` and location: a connection that lacks a

@@ -6,14 +6,13 @@
 //! costs no NiftyImages call. NiftyImages sends no webhooks, so nothing comes back from a
 //! write made here.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use niftyimages::NiftyError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{CallRecord, Failure, JobContext, store_failure};
+use super::{CallRecord, Failure, JobContext, fingerprint, store_failure};
 
 pub const STORE_UPSERT: &str = "niftyimages.store.upsert";
 pub const STORE_DELETE: &str = "niftyimages.store.delete";
@@ -52,17 +51,6 @@ fn mark_kind(store: &str) -> String {
 /// The unique value as stored in the mark: emails are matched without regard to case.
 fn mark_key(value: &str) -> String {
     value.trim().to_lowercase()
-}
-
-/// SHA-256 of the record with its keys in order: the same content, the same fingerprint.
-fn fingerprint(record: &Map<String, Value>) -> String {
-    let sorted: BTreeMap<&String, &Value> = record.iter().collect();
-    let bytes = serde_json::to_vec(&sorted).expect("a JSON map serialises");
-    ring::digest::digest(&ring::digest::SHA256, &bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn unique_value(record: &Map<String, Value>, unique: &str) -> Option<String> {

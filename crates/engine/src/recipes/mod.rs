@@ -174,6 +174,7 @@ impl Recipes {
         now: i64,
     ) -> Result<Vec<NewJob>, RunError> {
         let context = context(event, location_id, now);
+        let from_ghl = crate::ghl_events::is_ghl_type(&event.kind);
         let mut jobs = Vec::new();
         for recipe in self.recipes.iter().filter(|r| r.enabled) {
             if !recipe.matches(event, &context)? {
@@ -187,7 +188,13 @@ impl Recipes {
                     message,
                 };
                 let inputs = step.render_compiled(&context).map_err(failed)?;
-                let planned = actions::build(step.action, &inputs, &self.stores).map_err(failed)?;
+                let mut planned =
+                    actions::build(step.action, &inputs, &self.stores).map_err(failed)?;
+                if planned.kind == crate::jobs::CONTACT_UPSERT && from_ghl {
+                    // GHL's webhook of this very write will come back here: only a change
+                    // is written (see `ContactUpsert::only_if_changed`).
+                    planned.payload["only_if_changed"] = Value::Bool(true);
+                }
                 jobs.push(NewJob {
                     kind: planned.kind.to_owned(),
                     location_id: location_id.to_owned(),

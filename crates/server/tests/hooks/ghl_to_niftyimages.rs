@@ -369,3 +369,76 @@ async fn a_booked_appointment_sets_the_countdown_timer() {
     }
     service.stop().await;
 }
+
+/// A recipe that answers a GHL webhook by writing to GHL: GHL sends a webhook for that write
+/// too, and the same recipe meets it; the write it would make is the one it made, so it is not
+/// made again, and nothing loops.
+#[tokio::test]
+async fn a_recipe_writing_back_to_ghl_does_not_loop_on_its_own_webhook() {
+    const RECIPE: &str = r#"
+name = "tag-updated"
+description = "ContactUpdate: tag the contact as seen"
+
+[trigger]
+events = ["ContactUpdate"]
+when = "event.data.email is defined and event.data.email"
+
+[[steps]]
+action = "ghl.contacts.upsert"
+
+[steps.input]
+email = "{{ event.data.email }}"
+tags = ["seen-by-nifty-ghl"]
+"#;
+    let (service, _nifty) = both_with(&[("tag-updated.toml", RECIPE)]).await;
+    let created = ghl(
+        &service,
+        reqwest::Method::POST,
+        "/contacts/",
+        json!({"locationId": service.location, "email": "ivy@example.com", "firstName": "Ivy"}),
+    )
+    .await;
+    let id = created["contact"]["id"].as_str().unwrap().to_owned();
+    ghl(
+        &service,
+        reqwest::Method::PUT,
+        &format!("/contacts/{id}"),
+        json!({"firstName": "Ivy-Mae"}),
+    )
+    .await;
+    let upserts = |requests: &[Value]| {
+        requests
+            .iter()
+            .filter(|r| r["route"] == "/contacts/upsert")
+            .count()
+    };
+    // Until the tag is there, then a while longer: each webhook would make another upsert.
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = service.ghl_after_delivery().await;
+        let tagged = state["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str() && c["tags"] == json!(["seen-by-nifty-ghl"]));
+        if tagged {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the recipe never tagged the contact"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        service.ghl_after_delivery().await;
+    }
+    let requests = service.sandbox_requests().await;
+    assert_eq!(
+        upserts(&requests),
+        1,
+        "one write for the user's change, none for the webhook of that write"
+    );
+    service.stop().await;
+}
