@@ -44,7 +44,7 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
                 .custom_fields
                 .as_mut()
                 .expect("keys come from writes");
-            if !custom_fields::look_up_again(ctx, writes, &custom_keys).await? {
+            if !custom_fields::look_up(ctx, writes, &custom_keys).await? {
                 return Err(refused);
             }
             fields = request.fields.clone();

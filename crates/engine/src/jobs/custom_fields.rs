@@ -73,7 +73,8 @@ pub(super) async fn resolve(
         .iter()
         .map(|w| w.key.as_deref().filter(|_| w.id.is_none()).map(full_key))
         .collect();
-    let mut unknown = Vec::new();
+    // The keys no id is remembered for: looked up in GHL (and made) below.
+    let mut unknown: Vec<Option<String>> = vec![None; writes.len()];
     for (index, write) in writes.iter_mut().enumerate() {
         let Some(key) = keys[index].clone() else {
             continue;
@@ -85,28 +86,10 @@ pub(super) async fn resolve(
             .map_err(store_failure)?
         {
             Some(id) => by_id(write, id),
-            None => unknown.push((index, key)),
+            None => unknown[index] = Some(key),
         }
     }
-    if unknown.is_empty() {
-        return Ok(keys);
-    }
-    let _one_at_a_time = fields_lock(&location).lock_owned().await;
-    let Some(mut fields) = list(ctx).await? else {
-        return Ok(keys);
-    };
-    for (index, key) in unknown {
-        let id = match find(&fields, &key) {
-            Some(field) => field.id.clone(),
-            None => {
-                let field = create(ctx, &key).await?;
-                fields.push(field.clone());
-                field.id
-            }
-        };
-        ctx.learned(KIND, &key, &id);
-        by_id(&mut writes[index], id);
-    }
+    look_up(ctx, writes, &unknown).await?;
     Ok(keys)
 }
 
@@ -135,7 +118,7 @@ pub(super) async fn rewrite_lost(
         return Ok(());
     }
     let (mut again, lost_keys): (Vec<_>, Vec<_>) = lost.drain(..).unzip();
-    if !look_up_again(ctx, &mut again, &lost_keys).await? {
+    if !look_up(ctx, &mut again, &lost_keys).await? {
         // Every field exists with the id sent: GHL's answer only left the values out.
         return Ok(());
     }
@@ -152,10 +135,10 @@ pub(super) async fn rewrite_lost(
     Ok(())
 }
 
-/// Looks the fields of `writes` given by key (`keys`, as [`resolve`] returned them) up again in
-/// GHL, bypassing the remembered ids, and makes those that are gone. True if any id changed
-/// (the writes then carry the new ones).
-pub(super) async fn look_up_again(
+/// Looks up in GHL the fields `keys` names (one key or `None` per write, as [`resolve`]
+/// returns them), bypassing remembered ids, and makes those that do not exist; remembers their
+/// ids and puts them on the writes. True if any write's id changed.
+pub(super) async fn look_up(
     ctx: &mut JobContext<'_>,
     writes: &mut [CustomFieldInput],
     keys: &[Option<String>],
@@ -182,7 +165,9 @@ pub(super) async fn look_up_again(
             }
         };
         if write.id.as_ref() != Some(&id) {
-            tracing::warn!(location = %ctx.location(), %key, "custom field id changed in GHL; the value is written with the new one");
+            if write.id.is_some() {
+                tracing::warn!(location = %ctx.location(), %key, "custom field id changed in GHL; the value is written with the new one");
+            }
             ctx.learned(KIND, key, &id);
             by_id(write, id);
             changed = true;

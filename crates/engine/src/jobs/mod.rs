@@ -213,18 +213,7 @@ impl JobContext<'_> {
             status,
             ms: started.elapsed().as_millis() as u64,
         });
-        match &result {
-            Ok(response) => self
-                .governor
-                .observe(&self.job.location_id, &response.rate_limit),
-            Err(error) => {
-                if let Some(details) = error.details() {
-                    self.governor
-                        .observe(&self.job.location_id, &details.rate_limit);
-                }
-            }
-        }
-        self.governor.settled(&self.job.location_id);
+        self.governor.answered(&self.job.location_id, &result);
         result
     }
 
@@ -237,8 +226,7 @@ impl JobContext<'_> {
             GhlError::RateLimited {
                 scope, retry_after, ..
             } => {
-                self.governor
-                    .refused(&self.job.location_id, *scope, *retry_after);
+                // The governor knows already (`send`): the job only waits.
                 let reason = match scope {
                     RateLimitScope::Burst => "GHL's burst limit (429)",
                     RateLimitScope::Daily => "GHL's daily limit (429)",
