@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
+use sandbox::nifty::NiftySandbox;
 use serde_json::{Value, json};
 
 use crate::Service;
@@ -18,14 +18,7 @@ async fn both() -> (Service, NiftySandbox) {
 /// Both sandboxes, GHL's webhooks subscribed, with `recipes` beside the built-in ones.
 async fn both_with(recipes: &[(&str, &str)]) -> (Service, NiftySandbox) {
     let (service, nifty) = started(recipes).await;
-    let response = service
-        .http
-        .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
-        .json(&json!({"url": format!("{}/hooks/ghl", service.url)}))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
+    service.subscribe_to_sandbox().await;
     (service, nifty)
 }
 
@@ -35,19 +28,10 @@ async fn both_unsubscribed() -> (Service, NiftySandbox) {
 }
 
 async fn started(recipes: &[(&str, &str)]) -> (Service, NiftySandbox) {
-    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
-        .await
-        .unwrap();
-    let mut settings = engine::config::NiftyImagesSettings {
-        base_url: nifty.api_url().to_owned(),
-        ..Default::default()
-    };
+    let (nifty, mut settings) = crate::nifty_sandbox().await;
     settings.stores = BTreeMap::from([(
         "contacts".to_owned(),
-        serde_json::from_value(
-            json!({"key": nifty.store_key("contacts").unwrap(), "unique": "email"}),
-        )
-        .unwrap(),
+        crate::store_settings(&nifty, "contacts", "email"),
     )]);
     let service = Service::start_with_niftyimages(settings, recipes).await;
     (service, nifty)
@@ -78,29 +62,10 @@ fn add_record_calls(nifty: &NiftySandbox) -> usize {
         .count()
 }
 
-async fn ghl(service: &Service, method: reqwest::Method, path: &str, body: Value) -> Value {
-    let response = service
-        .http
-        .request(method, format!("{}{path}", service.sandbox.url()))
-        .bearer_auth(service.sandbox.pit(0))
-        .header("Version", "2021-07-28")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap_or(Value::Null)
-}
-
 #[tokio::test]
 async fn a_ghl_contact_reaches_the_data_store_and_leaves_it_when_deleted() {
     let (service, nifty) = both().await;
-    let created = ghl(
-        &service,
+    let created = service.ghl(
         reqwest::Method::POST,
         "/contacts/",
         json!({"locationId": service.location, "email": "Dee@Example.com", "firstName": "Dee", "tags": ["vip"]}),
@@ -112,13 +77,13 @@ async fn a_ghl_contact_reaches_the_data_store_and_leaves_it_when_deleted() {
     })
     .await;
 
-    ghl(
-        &service,
-        reqwest::Method::PUT,
-        &format!("/contacts/{id}"),
-        json!({"firstName": "Deirdre"}),
-    )
-    .await;
+    service
+        .ghl(
+            reqwest::Method::PUT,
+            &format!("/contacts/{id}"),
+            json!({"firstName": "Deirdre"}),
+        )
+        .await;
     row_until(&nifty, "dee@example.com", |row| {
         row.is_some_and(|r| r["first_name"] == "Deirdre")
     })
@@ -129,13 +94,13 @@ async fn a_ghl_contact_reaches_the_data_store_and_leaves_it_when_deleted() {
         "an upsert, not a second row"
     );
 
-    ghl(
-        &service,
-        reqwest::Method::DELETE,
-        &format!("/contacts/{id}"),
-        json!({}),
-    )
-    .await;
+    service
+        .ghl(
+            reqwest::Method::DELETE,
+            &format!("/contacts/{id}"),
+            json!({}),
+        )
+        .await;
     row_until(&nifty, "dee@example.com", |row| row.is_none()).await;
     service.stop().await;
 }
@@ -193,13 +158,13 @@ async fn a_change_nifty_ghl_made_comes_back_without_a_loop() {
 #[tokio::test]
 async fn reconciliation_repairs_a_dropped_webhook_and_resumes_from_its_checkpoint() {
     let (service, nifty) = both_unsubscribed().await;
-    ghl(
-        &service,
-        reqwest::Method::POST,
-        "/contacts/",
-        json!({"locationId": service.location, "email": "fay@example.com", "firstName": "Fay"}),
-    )
-    .await;
+    service
+        .ghl(
+            reqwest::Method::POST,
+            "/contacts/",
+            json!({"locationId": service.location, "email": "fay@example.com", "firstName": "Fay"}),
+        )
+        .await;
     let client = service
         .connections
         .client(&format!("loc_{}", service.location))
@@ -268,16 +233,8 @@ store = "contacts"
 record = { email = "{{ event.data.contactId | default('nobody') }}@tasks.example", first_name = "{{ event.data.body | default('') }}" }
 "#;
     let (service, nifty) = both_with(&[("task-owner.toml", RECIPE)]).await;
-    let created = ghl(
-        &service,
-        reqwest::Method::POST,
-        "/contacts/",
-        json!({"locationId": service.location, "email": "gus@example.com", "firstName": "Gus"}),
-    )
-    .await;
-    let contact = created["contact"]["id"].as_str().unwrap().to_owned();
-    ghl(
-        &service,
+    let contact = service.create_ghl_contact("gus@example.com", "Gus").await;
+    service.ghl(
         reqwest::Method::POST,
         &format!("/contacts/{contact}/tasks"),
         json!({"title": "Call back", "body": "About the spring offer", "dueDate": "2026-12-01T09:00:00Z", "completed": false}),
@@ -311,35 +268,15 @@ record = { email = "{{ event.data.contactId | default('nobody') }}@tasks.example
 /// `appointment` to count down to its start.
 #[tokio::test]
 async fn a_booked_appointment_sets_the_countdown_timer() {
-    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
-        .await
-        .unwrap();
+    let (nifty, mut settings) = crate::nifty_sandbox().await;
     let timer = nifty.info().timers[0].clone();
-    let mut settings = engine::config::NiftyImagesSettings {
-        base_url: nifty.api_url().to_owned(),
-        ..Default::default()
-    };
     settings.timers = BTreeMap::from([(
         "appointment".to_owned(),
         serde_json::from_value(json!({"url": timer.image_url, "key": timer.key})).unwrap(),
     )]);
     let service = Service::start_with_niftyimages(settings, &[]).await;
-    let response = service
-        .http
-        .post(format!("{}/_sandbox/webhooks", service.sandbox.url()))
-        .json(&json!({"url": format!("{}/hooks/ghl", service.url)}))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
-    let created = ghl(
-        &service,
-        reqwest::Method::POST,
-        "/contacts/",
-        json!({"locationId": service.location, "email": "hal@example.com", "firstName": "Hal"}),
-    )
-    .await;
-    let contact = created["contact"]["id"].as_str().unwrap();
+    service.subscribe_to_sandbox().await;
+    let contact = service.create_ghl_contact("hal@example.com", "Hal").await;
     let seeded = service
         .http
         .post(format!("{}/_sandbox/seed", service.sandbox.url()))
@@ -391,21 +328,14 @@ email = "{{ event.data.email }}"
 tags = ["seen-by-nifty-ghl"]
 "#;
     let (service, _nifty) = both_with(&[("tag-updated.toml", RECIPE)]).await;
-    let created = ghl(
-        &service,
-        reqwest::Method::POST,
-        "/contacts/",
-        json!({"locationId": service.location, "email": "ivy@example.com", "firstName": "Ivy"}),
-    )
-    .await;
-    let id = created["contact"]["id"].as_str().unwrap().to_owned();
-    ghl(
-        &service,
-        reqwest::Method::PUT,
-        &format!("/contacts/{id}"),
-        json!({"firstName": "Ivy-Mae"}),
-    )
-    .await;
+    let id = service.create_ghl_contact("ivy@example.com", "Ivy").await;
+    service
+        .ghl(
+            reqwest::Method::PUT,
+            &format!("/contacts/{id}"),
+            json!({"firstName": "Ivy-Mae"}),
+        )
+        .await;
     let upserts = |requests: &[Value]| {
         requests
             .iter()

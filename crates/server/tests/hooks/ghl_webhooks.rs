@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sandbox::nifty::{NiftySandbox, NiftySandboxConfig};
 use serde_json::{Value, json};
 
 use crate::{Service, test_ghl_key};
@@ -49,18 +48,6 @@ impl Service {
         self.stored().await.0
     }
 
-    /// Points the sandbox's webhooks at this service.
-    async fn subscribe_to_sandbox(&self) {
-        let response = self
-            .http
-            .post(format!("{}/_sandbox/webhooks", self.sandbox.url()))
-            .json(&json!({"url": format!("{}/hooks/ghl", self.url)}))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-    }
-
     /// Waits until the sandbox has delivered `count` webhooks, and returns them.
     async fn deliveries(&self, count: usize) -> Vec<Value> {
         let until = Instant::now() + Duration::from_secs(20);
@@ -88,31 +75,13 @@ impl Service {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
-
-    async fn create_ghl_contact(&self, email: &str) {
-        let response = self
-            .http
-            .post(format!("{}/contacts/", self.sandbox.url()))
-            .bearer_auth(self.sandbox.pit(0))
-            .header("Version", "2021-07-28")
-            .json(&json!({"locationId": self.location, "email": email, "firstName": "Bo"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status().as_u16(),
-            201,
-            "{:?}",
-            response.text().await
-        );
-    }
 }
 
 #[tokio::test]
 async fn sandbox_webhooks_are_verified_and_stored() {
     let service = Service::start(1).await;
     service.subscribe_to_sandbox().await;
-    service.create_ghl_contact("bo@example.com").await;
+    service.create_ghl_contact("bo@example.com", "Bo").await;
     let deliveries = service.deliveries(1).await;
     assert_eq!(deliveries[0]["event_type"], "ContactCreate");
     assert_eq!(deliveries[0]["state"], "delivered", "{}", deliveries[0]);
@@ -137,7 +106,7 @@ async fn legacy_rsa_signed_webhooks_are_accepted() {
         response.text().await
     );
     service.subscribe_to_sandbox().await;
-    service.create_ghl_contact("cy@example.com").await;
+    service.create_ghl_contact("cy@example.com", "Bo").await;
     let deliveries = service.deliveries(1).await;
     assert_eq!(deliveries[0]["state"], "delivered", "{}", deliveries[0]);
     assert_eq!(service.accepted_events().await, 1);
@@ -586,19 +555,10 @@ value = "{{ event.data.monetaryValue | default(0) }}"
 
 #[tokio::test]
 async fn an_opportunity_status_webhook_is_stored_once_and_reaches_a_data_store() {
-    let nifty = NiftySandbox::start(NiftySandboxConfig::default())
-        .await
-        .unwrap();
-    let mut settings = engine::config::NiftyImagesSettings {
-        base_url: nifty.api_url().to_owned(),
-        ..Default::default()
-    };
+    let (nifty, mut settings) = crate::nifty_sandbox().await;
     settings.stores = BTreeMap::from([(
         "deals".to_owned(),
-        serde_json::from_value(
-            json!({"key": nifty.store_key("deals").unwrap(), "unique": "opportunity_id"}),
-        )
-        .unwrap(),
+        crate::store_settings(&nifty, "deals", "opportunity_id"),
     )]);
     let service =
         Service::start_with_niftyimages(settings, &[("deal-status.toml", DEAL_STATUS_RECIPE)])

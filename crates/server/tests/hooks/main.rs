@@ -23,6 +23,32 @@ mod opens_poller;
 mod recipes;
 mod schemas;
 
+/// A NiftyImages sandbox and `[niftyimages]` settings that point at it (no store or timer
+/// yet).
+pub async fn nifty_sandbox() -> (
+    sandbox::nifty::NiftySandbox,
+    engine::config::NiftyImagesSettings,
+) {
+    let nifty = sandbox::nifty::NiftySandbox::start(sandbox::nifty::NiftySandboxConfig::default())
+        .await
+        .unwrap();
+    let settings = engine::config::NiftyImagesSettings {
+        base_url: nifty.api_url().to_owned(),
+        ..Default::default()
+    };
+    (nifty, settings)
+}
+
+/// The settings of the NiftyImages sandbox's Data Store `name`, keyed by `unique`.
+pub fn store_settings(
+    nifty: &sandbox::nifty::NiftySandbox,
+    name: &str,
+    unique: &str,
+) -> engine::config::StoreSettings {
+    serde_json::from_value(json!({"key": nifty.store_key(name).unwrap(), "unique": unique}))
+        .unwrap()
+}
+
 /// A service with its pipeline, connected to one sandbox location.
 pub struct Service {
     pub url: String,
@@ -190,6 +216,50 @@ impl Service {
     }
 
     /// The GHL sandbox's request log.
+    /// Points the GHL sandbox's webhooks at this service's `/hooks/ghl`.
+    pub async fn subscribe_to_sandbox(&self) {
+        let response = self
+            .http
+            .post(format!("{}/_sandbox/webhooks", self.sandbox.url()))
+            .json(&json!({"url": format!("{}/hooks/ghl", self.url)}))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// One call to the GHL sandbox's API as the location's user would make it (not through
+    /// nifty-ghl); its answer.
+    pub async fn ghl(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.sandbox.url()))
+            .bearer_auth(self.sandbox.pit(0))
+            .header("Version", "2021-07-28")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// A contact created in GHL by its user; its id.
+    pub async fn create_ghl_contact(&self, email: &str, first_name: &str) -> String {
+        let created = self
+            .ghl(
+                reqwest::Method::POST,
+                "/contacts/",
+                json!({"locationId": self.location, "email": email, "firstName": first_name}),
+            )
+            .await;
+        created["contact"]["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn sandbox_requests(&self) -> Vec<Value> {
         let log: Value = self
             .http
