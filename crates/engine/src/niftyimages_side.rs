@@ -102,22 +102,6 @@ impl NiftySide {
     pub fn account(&self) -> Option<&NiftyClient> {
         self.account.as_ref()
     }
-
-    /// Each store's unique field, by store name.
-    pub fn unique_fields(&self) -> crate::recipes::actions::StoreKeys {
-        self.stores
-            .iter()
-            .map(|(name, store)| (name.clone(), store.unique.clone()))
-            .collect()
-    }
-
-    pub fn has_store(&self, name: &str) -> bool {
-        self.stores.contains_key(name)
-    }
-
-    pub fn has_timer(&self, name: &str) -> bool {
-        self.timers.contains_key(name)
-    }
 }
 
 fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {

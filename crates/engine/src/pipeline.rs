@@ -62,7 +62,7 @@ impl Pipeline {
         );
         let nifty_account = nifty.account().cloned();
         let mut recipes = Recipes::load(Some(&config.recipes.dir))?;
-        recipes.fit_to_niftyimages(&nifty);
+        recipes.fit_to_niftyimages(&config.niftyimages);
         let reconcile_wanted = crate::reconcile::wanted(&recipes);
         let poll_wanted = crate::opens_poller::wanted(&recipes);
         let recipes = Arc::new(recipes);

@@ -244,9 +244,6 @@ macro_rules! sql_queue_impl {
                 } else {
                     format!(" OR j.location_id IN ({})", $crate::sql_queue::placeholders(open.len()))
                 };
-                // Enough candidates to fill every cap even when the oldest crowd into a few
-                // locations.
-                let wanted = limit;
                 let sql = format!(
                     "SELECT j.id, j.location_id, j.kind FROM jobs j WHERE {ready_unblocked} AND j.location_id IN ({}) \
                      AND (j.kind NOT LIKE ?{ghl_allowed}) ORDER BY j.run_at, j.id LIMIT ?",
@@ -260,12 +257,14 @@ macro_rules! sql_queue_impl {
                 for location in &open {
                     query = query.bind(*location);
                 }
-                let candidates = query.bind(wanted * 4).fetch_all(&self.pool).await?;
+                // Enough candidates to fill every cap even when the oldest crowd into a few
+                // locations.
+                let candidates = query.bind(limit * 4).fetch_all(&self.pool).await?;
                 let mut left: std::collections::HashMap<&str, i64> =
                     caps.iter().map(|(location, cap)| (location.as_str(), *cap)).collect();
                 let mut picked = Vec::new();
                 for (id, location, kind) in &candidates {
-                    if picked.len() as i64 >= wanted {
+                    if picked.len() as i64 >= limit {
                         break;
                     }
                     if !kind.starts_with($crate::queue::GHL_JOB_PREFIX) {

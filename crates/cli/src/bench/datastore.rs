@@ -62,9 +62,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ..Config::default()
     };
     let mut recipes = engine::recipes::Recipes::builtin();
-    recipes.fit_to_niftyimages(&engine::niftyimages_side::NiftySide::from_settings(
-        &config.niftyimages,
-    )?);
+    recipes.fit_to_niftyimages(&config.niftyimages);
     let recipes = Arc::new(recipes);
 
     let queue = |round: &'static str| {

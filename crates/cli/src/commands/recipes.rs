@@ -20,7 +20,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let config = load_config_file(config_path)?;
     let dir = config.recipes.dir.clone();
-    let recipes = Recipes::load(Some(&dir)).map_err(|errors| {
+    let mut recipes = Recipes::load(Some(&dir)).map_err(|errors| {
         input_error(format!(
             "{} mistakes in the recipes (folder {}):\n  {}",
             errors.0.len(),
@@ -28,6 +28,8 @@ pub async fn run(
             errors.0.join("\n  ")
         ))
     })?;
+    // As `serve` runs them: those naming a store or timer the settings lack are off.
+    recipes.fit_to_niftyimages(&config.niftyimages);
     match command {
         RecipesCommand::List => list(&recipes, json_output),
         RecipesCommand::Validate => {

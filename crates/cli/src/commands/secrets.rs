@@ -119,9 +119,10 @@ async fn list(config_path: &Path, json: bool) -> anyhow::Result<()> {
 async fn remove(config_path: &Path, name: &str) -> anyhow::Result<()> {
     let app = App::open_for_setup(config_path).await?;
     let vault = app.connections.vault();
+    // Checked first: a name that is not accepted gets the list of accepted names, and a value
+    // pasted where the name goes is not echoed back.
+    parse(name)?;
     if !vault.delete_secret(name).await? {
-        // A name that is neither stored nor accepted gets the list of accepted names.
-        parse(name)?;
         return Err(input_error(format!(
             "the vault holds no secret {name}: `nifty-ghl secrets list` shows those it holds"
         )));

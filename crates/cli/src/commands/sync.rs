@@ -15,11 +15,9 @@ use crate::output::input_error;
 pub async fn run(config_path: &Path, json: bool, args: SyncArgs) -> anyhow::Result<()> {
     let app = App::open(config_path).await?;
     let store = Arc::clone(app.connections.vault().store());
-    let nifty = engine::niftyimages_side::NiftySide::from_settings(&app.config.niftyimages)
-        .map_err(|e| input_error(format!("[niftyimages]: {e}")))?;
     let mut recipes = engine::recipes::Recipes::load(Some(&app.config.recipes.dir))
         .map_err(|e| input_error(e.to_string()))?;
-    recipes.fit_to_niftyimages(&nifty);
+    recipes.fit_to_niftyimages(&app.config.niftyimages);
     if !engine::reconcile::wanted(&recipes) {
         return Err(input_error(
             "no enabled recipe starts from GHL contact events, so a sync would feed nothing: configure [niftyimages.stores.contacts] (or write such a recipe)",

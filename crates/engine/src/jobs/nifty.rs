@@ -143,16 +143,9 @@ pub(super) async fn upsert(ctx: &mut JobContext<'_>, input: StoreUpsert) -> Resu
     ctx.nifty_call(CALL, store.client.upsert_record(&input.record))
         .await
         .map_err(|error| classify(CALL, &format!("store {}", input.store), error))?;
-    ctx.store
-        .put_identity(
-            &location,
-            &kind,
-            &mark_key(&key),
-            &print,
-            store::now_millis(),
-        )
-        .await
-        .map_err(store_failure)
+    // Stored with the job's outcome, in the same commit (the record's next job waits for it).
+    ctx.learned(&kind, &mark_key(&key), &print);
+    Ok(())
 }
 
 pub(super) async fn delete(ctx: &mut JobContext<'_>, input: StoreDelete) -> Result<(), Failure> {
@@ -169,16 +162,8 @@ pub(super) async fn delete(ctx: &mut JobContext<'_>, input: StoreDelete) -> Resu
         Ok(_) | Err(NiftyError::NotFound { .. }) => {}
         Err(error) => return Err(classify(CALL, &format!("store {}", input.store), error)),
     }
-    ctx.store
-        .put_identity(
-            ctx.location(),
-            &mark_kind(&input.store),
-            &mark_key(&input.key),
-            "deleted",
-            store::now_millis(),
-        )
-        .await
-        .map_err(store_failure)
+    ctx.learned(&mark_kind(&input.store), &mark_key(&input.key), "deleted");
+    Ok(())
 }
 
 pub(super) async fn set_timer(ctx: &mut JobContext<'_>, input: TimerSet) -> Result<(), Failure> {

@@ -130,19 +130,23 @@ impl Recipes {
         })
     }
 
-    /// Fits the recipes to the configured NiftyImages side: learns each Data Store's unique
-    /// field (which orders a record's jobs), and turns off the recipes whose steps name a
-    /// store or timer `nifty` does not have (the built-in GHL → NiftyImages recipes, before
-    /// `[niftyimages]` is set up), with a warning that says what to add.
-    pub fn fit_to_niftyimages(&mut self, nifty: &crate::niftyimages_side::NiftySide) {
-        self.stores = nifty.unique_fields();
+    /// Fits the recipes to the `[niftyimages]` settings: learns each Data Store's unique field
+    /// (which orders a record's jobs), and turns off the recipes whose steps name a store or
+    /// timer the settings lack (the built-in GHL → NiftyImages recipes, before `[niftyimages]`
+    /// is set up), with a warning that says what to add.
+    pub fn fit_to_niftyimages(&mut self, settings: &crate::config::NiftyImagesSettings) {
+        self.stores = settings
+            .stores
+            .iter()
+            .map(|(name, store)| (name.clone(), store.unique.clone()))
+            .collect();
         for recipe in self.recipes.iter_mut().filter(|r| r.enabled) {
             let missing = recipe.steps.iter().find_map(|step| {
                 let kind = actions::nifty_target(step.action.name)?;
                 let name = step.literal_input(kind)?;
                 let present = match kind {
-                    "store" => nifty.has_store(&name),
-                    _ => nifty.has_timer(&name),
+                    "store" => settings.stores.contains_key(&name),
+                    _ => settings.timers.contains_key(&name),
                 };
                 (!present).then(|| format!("[niftyimages.{kind}s.{name}]"))
             });
@@ -173,6 +177,10 @@ impl Recipes {
         location_id: &str,
         now: i64,
     ) -> Result<Vec<NewJob>, RunError> {
+        // Most GHL webhooks start nothing: no context is built for them.
+        if !self.wants(&event.kind) {
+            return Ok(Vec::new());
+        }
         let context = context(event, location_id, now);
         let from_ghl = crate::ghl_events::is_ghl_type(&event.kind);
         let mut jobs = Vec::new();

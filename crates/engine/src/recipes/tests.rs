@@ -419,8 +419,7 @@ fn a_store_records_jobs_are_ordered_by_the_stores_unique_field() {
         "deals".into(),
         serde_json::from_value(json!({"key": "store_k", "unique": "opportunity_id"})).unwrap(),
     );
-    recipes
-        .fit_to_niftyimages(&crate::niftyimages_side::NiftySide::from_settings(&settings).unwrap());
+    recipes.fit_to_niftyimages(&settings);
     let entity = |kind: &str, data: Value| {
         let jobs = recipes.plan(&event(kind, data), "L", 5).unwrap();
         assert_eq!(jobs.len(), 1, "{kind}");
