@@ -260,8 +260,8 @@ impl Call<'_> {
         let tokens = &self.client.tokens;
         // The token first: fetching it brings the grant's scopes up to date.
         let token = tokens.access_token().await?;
-        if let (Some(scope), Some(granted)) = (self.scope, tokens.granted_scopes())
-            && !granted.iter().any(|g| g == scope)
+        if let Some(scope) = self.scope
+            && !self.client.may_use(scope)
         {
             return Err(GhlError::ScopeNotGranted {
                 scope: scope.to_owned(),

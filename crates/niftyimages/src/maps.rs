@@ -160,7 +160,8 @@ impl NiftyClient {
         call.send().await
     }
 
-    /// `POST /Maps/AddLocation?url=`.
+    /// `POST /Maps/AddLocation?url=`. An empty answer is a success with no message (as for
+    /// the delete): the location was added.
     pub async fn add_map_location(
         &self,
         url: &str,
@@ -169,8 +170,9 @@ impl NiftyClient {
         self.call(Method::POST, &["Maps", "AddLocation"])
             .query("url", url)
             .json(location)?
-            .send()
+            .send::<Option<MapMessage>>()
             .await
+            .map(Option::unwrap_or_default)
     }
 
     /// `PUT /Maps/UpdateLocation?url=`.
@@ -187,8 +189,9 @@ impl NiftyClient {
         self.call(Method::PUT, &["Maps", "UpdateLocation"])
             .query("url", url)
             .json(update)?
-            .send()
+            .send::<Option<MapMessage>>()
             .await
+            .map(Option::unwrap_or_default)
     }
 
     /// `DELETE /Maps/DeleteLocation?url=&locationID=|niftyID=`.

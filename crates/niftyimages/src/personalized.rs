@@ -56,7 +56,7 @@ impl NiftyClient {
         url: &str,
         update: &PersonalizedUpdate,
     ) -> Result<Value, NiftyError> {
-        if update == &PersonalizedUpdate::default() {
+        if update.image_text.is_none() && update.font_color.is_none() {
             return Err(NiftyError::InvalidInput(
                 "a personalized image update needs ImageText or FontColor".into(),
             ));

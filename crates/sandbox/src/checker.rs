@@ -192,16 +192,48 @@ pub fn is_email(s: &str) -> bool {
 
 /// class-validator's `IsISO8601`: a date or date-time in ISO-8601 form.
 pub fn is_iso8601(s: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(s).is_ok()
-        || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-        || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").is_ok()
-        || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    parse_iso8601(s).is_some()
+}
+
+/// The instant an ISO-8601 text names, in every form [`is_iso8601`] takes: one without an
+/// offset is read as UTC, a bare date as its midnight.
+pub fn parse_iso8601(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, Utc};
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+                .ok()
+                .map(|t| t.and_utc())
+        })
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_iso8601_form_taken_names_its_instant() {
+        for (text, instant) in [
+            ("2026-12-01T09:00:00+01:00", "2026-12-01T08:00:00+00:00"),
+            ("2026-12-01T09:00:00.5", "2026-12-01T09:00:00.500+00:00"),
+            ("2026-12-01T09:00", "2026-12-01T09:00:00+00:00"),
+            ("2026-12-01", "2026-12-01T00:00:00+00:00"),
+        ] {
+            assert!(is_iso8601(text), "{text}");
+            assert_eq!(parse_iso8601(text).unwrap().to_rfc3339(), instant, "{text}");
+        }
+        assert!(!is_iso8601("tomorrow"));
+    }
 
     #[test]
     fn collects_every_problem_and_refuses_unknown_properties() {

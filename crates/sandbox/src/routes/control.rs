@@ -160,7 +160,10 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Response, Ap
                 field.id = ctx.ids.record_id();
             }
             if field.field_key.is_empty() {
-                field.field_key = format!("contact.{}", snake_case(&field.name));
+                field.field_key = format!(
+                    "contact.{}",
+                    crate::world::custom_fields::key_part(&field.name)
+                );
             }
             field_ids.push(field.id.clone());
             location.custom_fields.push(field);
@@ -192,14 +195,6 @@ fn appointment_webhook(location_id: &str, appointment: &Appointment) -> Value {
         fields.retain(|_, v| !v.is_null());
     }
     value
-}
-
-fn snake_case(name: &str) -> String {
-    name.trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 /// Drops every record, the request log, webhook deliveries and rate budgets; keeps locations,

@@ -2,7 +2,7 @@
 //! first occurrence at once: one ordinary task per contact, due `dueAfterSeconds` after the
 //! rule's start. Later occurrences are not generated (the sandbox's clock only moves when told).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::Value;
 
 use super::model::RecurringTask;
@@ -71,8 +71,8 @@ impl World {
     ) -> Result<(), ApiError> {
         let start = rule.rrule_options["startDate"]
             .as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map_or(ctx.now, |t| t.with_timezone(&Utc));
+            .and_then(crate::checker::parse_iso8601)
+            .unwrap_or(ctx.now);
         let due_after = rule.rrule_options["dueAfterSeconds"]
             .as_f64()
             .unwrap_or(0.0);
