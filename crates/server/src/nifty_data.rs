@@ -109,12 +109,6 @@ pub async fn data(
     let (status, body) = match fresh {
         Some(cached) => (cached.status, cached.body),
         None => {
-            if let Some(wait) = still_limited(&routes, &location) {
-                return unavailable(
-                    wait,
-                    "GHL's rate limit for this location is reached; try later",
-                );
-            }
             match read_contact(&state, &location, &email).await {
                 Ok(contact) => {
                     let (status, body) = match contact {
@@ -126,12 +120,6 @@ pub async fn data(
                     (status, body)
                 }
                 Err(ReadError::RateLimited(wait)) => {
-                    routes
-                        .limited_until
-                        .lock()
-                        .expect("limit lock")
-                        .insert(location.clone(), Instant::now() + wait);
-                    tracing::warn!(%location, wait_secs = wait.as_secs_f64(), "GHL rate-limited a data-source read; reads for this location pause");
                     return unavailable(
                         wait,
                         "GHL's rate limit for this location is reached; try later",
@@ -142,6 +130,13 @@ pub async fn data(
                     return answer(
                         StatusCode::SERVICE_UNAVAILABLE,
                         json!({"error": "this GHL location is not connected to nifty-ghl"}),
+                    );
+                }
+                Err(ReadError::Store(error)) => {
+                    tracing::warn!(%location, %error, "a data-source read could not read the identity map");
+                    return answer(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        json!({"error": "nifty-ghl's database could not be read; try later"}),
                     );
                 }
                 Err(ReadError::Ghl(error)) => {
@@ -163,20 +158,9 @@ pub async fn data(
 enum ReadError {
     RateLimited(Duration),
     NotConnected(String),
+    /// nifty-ghl's own database could not be read.
+    Store(String),
     Ghl(GhlError),
-}
-
-/// How long reads for `location` must still wait after a 429, if at all.
-fn still_limited(routes: &NiftyRoutes, location: &str) -> Option<Duration> {
-    let mut limited = routes.limited_until.lock().expect("limit lock");
-    match limited.get(location) {
-        Some(until) if *until > Instant::now() => Some(*until - Instant::now()),
-        Some(_) => {
-            limited.remove(location);
-            None
-        }
-        None => None,
-    }
 }
 
 fn remember(routes: &NiftyRoutes, key: (String, String, String), status: StatusCode, body: &Value) {
@@ -209,27 +193,23 @@ async fn read_contact(
         .store
         .identity(location, "email", email)
         .await
-        .map_err(|e| ReadError::NotConnected(format!("the identity map cannot be read: {e}")))?;
+        .map_err(|e| ReadError::Store(e.to_string()))?;
     let id = store::vault::connection_id(store::vault::UserType::Location, Some(location), None);
     let client = state
         .connections
         .client(&id)
         .await
         .map_err(|e| ReadError::NotConnected(e.to_string()))?;
-    let governor = door.nifty.governor.as_deref();
-    if let Some(governor) = governor
-        && let Err(wait) = governor.try_take(location)
-    {
-        // The jobs' budget is spent for now: the image is rendered without CRM data (or
-        // NiftyImages asks again) rather than GHL being made to answer 429.
+    let governor = &door.nifty.governor;
+    if let Err(wait) = governor.try_take(location) {
+        // The location's budget is spent for now (or GHL said wait): the image is rendered
+        // without CRM data (or NiftyImages asks again) rather than GHL being asked anyway.
         return Err(ReadError::RateLimited(wait));
     }
     let outcome = match known {
         Some(contact_id) => {
             let read = client.get_contact(&contact_id).await;
-            if let Some(governor) = governor {
-                governor.answered(location, &read);
-            }
+            governor.answered(location, &read);
             read.map(|r| Some(r.into_inner()))
         }
         None => {
@@ -240,9 +220,7 @@ async fn read_contact(
                     phone: None,
                 })
                 .await;
-            if let Some(governor) = governor {
-                governor.answered(location, &found);
-            }
+            governor.answered(location, &found);
             found.map(|r| r.into_inner())
         }
     };
@@ -250,7 +228,11 @@ async fn read_contact(
         Ok(contact) => Ok(contact),
         // A contact deleted or merged in GHL since the map learned its id.
         Err(GhlError::NotFound { .. }) => Ok(None),
-        Err(GhlError::RateLimited { retry_after, .. }) => Err(ReadError::RateLimited(retry_after)),
+        Err(GhlError::RateLimited { retry_after, .. }) => {
+            // The governor holds this location's reads (and jobs) until then.
+            tracing::warn!(%location, wait_secs = retry_after.as_secs_f64(), "GHL rate-limited a data-source read; reads for this location pause");
+            Err(ReadError::RateLimited(retry_after))
+        }
         Err(error) => Err(ReadError::Ghl(error)),
     }
 }

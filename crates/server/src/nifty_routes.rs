@@ -30,14 +30,13 @@ pub struct NiftyRoutes {
     /// Set once "no location" has been logged: every open would say it again.
     warned_no_location: AtomicBool,
     pub(crate) cache: Mutex<HashMap<(String, String, String), Cached>>,
-    /// Per location: when GHL's 429 said reads may resume.
-    pub(crate) limited_until: Mutex<HashMap<String, Instant>>,
     /// Opens answered before their commit and still being stored: bounded, so a stalled disk
     /// cannot pile them up without end.
     pub(crate) recording: Arc<tokio::sync::Semaphore>,
-    /// The locations' GHL rate budget (the pipeline's): a data-source read takes from it, or
-    /// answers 503 when it is spent instead of making GHL answer 429.
-    pub(crate) governor: Option<Arc<engine::governor::Governor>>,
+    /// The locations' GHL rate budget (the pipeline's, see [`NiftyRoutes::with_governor`]): a
+    /// data-source read takes from it, or answers 503 when it is spent (or GHL said wait)
+    /// instead of asking GHL.
+    pub(crate) governor: Arc<engine::governor::Governor>,
 }
 
 /// The most opens stored after their answer at once; beyond it an open is counted as lost.
@@ -51,15 +50,19 @@ impl NiftyRoutes {
             default_location,
             warned_no_location: AtomicBool::new(false),
             cache: Mutex::new(HashMap::new()),
-            limited_until: Mutex::new(HashMap::new()),
             recording: Arc::new(tokio::sync::Semaphore::new(MAX_RECORDING)),
-            governor: None,
+            // A budget of its own until the pipeline's is given.
+            governor: Arc::new(engine::governor::Governor::new(
+                engine::governor::Limits::from_settings(
+                    &engine::config::PipelineSettings::default(),
+                ),
+            )),
         }
     }
 
     /// Makes the data endpoint's GHL reads take from `governor` (the pipeline's).
     pub fn with_governor(mut self, governor: Arc<engine::governor::Governor>) -> Self {
-        self.governor = Some(governor);
+        self.governor = governor;
         self
     }
 }
