@@ -5,7 +5,8 @@ use ghl::contacts::{ContactFields, UpsertContact};
 use serde_json::Value;
 
 use super::{
-    ContactRef, ContactUpsert, Failure, JobContext, custom_fields, fingerprint, store_failure,
+    ContactRef, ContactUpsert, Failure, JobContext, custom_fields, email_key, fingerprint,
+    store_failure,
 };
 
 /// Identity-map kind: the fingerprint of the last write nifty-ghl made to a contact, by the
@@ -63,7 +64,7 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
         ctx.learned("contact", source, &contact.id);
     }
     if let Some(email) = fields.email.as_deref().or(contact.email.as_deref()) {
-        ctx.learned("email", &email.to_lowercase(), &contact.id);
+        ctx.learned("email", &email_key(email), &contact.id);
     }
     if let Some((key, print)) = &mark {
         ctx.learned(MARK_KIND, key, print);
@@ -82,15 +83,11 @@ pub(super) async fn run(ctx: &mut JobContext<'_>, input: ContactUpsert) -> Resul
     Ok(contact.id)
 }
 
-/// Who the write mark is kept for: the NiftyImages id, else the lower-cased email.
+/// Who the write mark is kept for: whom the job is about (its lane's contact).
 fn mark_key(input: &ContactUpsert) -> Option<String> {
-    input.source_id.clone().or_else(|| {
-        input
-            .fields
-            .get("email")
-            .and_then(Value::as_str)
-            .map(|email| format!("email:{}", email.trim().to_lowercase()))
-    })
+    let email = input.fields.get("email").and_then(Value::as_str);
+    let who = crate::recipes::actions::who(input.source_id.clone(), email.map(str::to_owned));
+    (!who.is_empty()).then_some(who)
 }
 
 /// The contact's GHL id when `print` is what nifty-ghl last wrote to it (nothing to do), else
@@ -121,7 +118,7 @@ async fn unchanged(
     let by_email = match input.fields.get("email").and_then(Value::as_str) {
         Some(email) if by_source.is_none() => ctx
             .store
-            .identity(&location, "email", &email.trim().to_lowercase())
+            .identity(&location, "email", &email_key(email))
             .await
             .map_err(store_failure)?,
         _ => None,
@@ -177,7 +174,7 @@ pub(super) async fn resolve(
     if let Some(email) = &contact.email {
         if let Some(id) = ctx
             .store
-            .identity(&location, "email", &email.to_lowercase())
+            .identity(&location, "email", &email_key(email))
             .await
             .map_err(store_failure)?
         {

@@ -26,7 +26,7 @@ const WRITE_SCOPE: &str = "locations/customFields.write";
 const NO_READ_SCOPE: &str = "the GHL connection lacks scope locations/customFields.readonly: custom fields are written by key, and GHL drops values for keys the location does not have; reconnect with the scope";
 
 /// `favourite_store` and `contact.favourite_store` name the same contact field.
-pub(super) fn full_key(key: &str) -> String {
+pub(crate) fn full_key(key: &str) -> String {
     let key = key.trim();
     if key.starts_with("contact.") {
         key.to_owned()

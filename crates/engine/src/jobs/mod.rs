@@ -5,6 +5,7 @@
 pub mod complete_event;
 mod contact;
 mod custom_fields;
+pub(crate) use custom_fields::full_key as custom_field_key;
 pub mod nifty;
 mod note;
 pub mod preview;
@@ -318,6 +319,11 @@ pub async fn execute(ctx: &mut JobContext<'_>) -> Result<(), Failure> {
             response: None,
         }),
     }
+}
+
+/// An email as the identity map and the job lanes key it: trimmed, lower case.
+pub(crate) fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// SHA-256 of `content` as JSON, in hex: the same content, the same fingerprint, whatever

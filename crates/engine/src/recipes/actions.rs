@@ -268,12 +268,7 @@ pub fn build(
                 let values: Vec<Value> = custom
                     .iter()
                     .map(|(key, value)| {
-                        let key = if key.starts_with("contact.") {
-                            key.clone()
-                        } else {
-                            format!("contact.{key}")
-                        };
-                        json!({"key": key, "fieldValue": value})
+                        json!({"key": crate::jobs::custom_field_key(key), "fieldValue": value})
                     })
                     .collect();
                 fields.insert("customFields".into(), Value::Array(values));
@@ -419,10 +414,10 @@ fn record_key(record: &Map<String, Value>, unique: &str) -> String {
     }
 }
 
-/// The contact a job is about: the NiftyImages id, else the lower-cased email.
-fn who(source_id: Option<String>, email: Option<String>) -> String {
+/// The contact a job is about: the NiftyImages id, else the email (as [`crate::jobs::email_key`]).
+pub(crate) fn who(source_id: Option<String>, email: Option<String>) -> String {
     source_id
-        .or_else(|| email.map(|e| format!("email:{}", e.to_lowercase())))
+        .or_else(|| email.map(|e| format!("email:{}", crate::jobs::email_key(&e))))
         .unwrap_or_default()
 }
 
