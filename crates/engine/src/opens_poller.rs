@@ -85,11 +85,5 @@ pub async fn poll_once(
 /// Whether any enabled recipe starts from `image.opens_increased`: if none does, NiftyImages
 /// is not polled.
 pub fn wanted(recipes: &crate::recipes::Recipes) -> bool {
-    recipes.all().iter().any(|recipe| {
-        recipe.enabled
-            && recipe
-                .events
-                .iter()
-                .any(|kind| kind == "image.opens_increased")
-    })
+    recipes.wants("image.opens_increased")
 }

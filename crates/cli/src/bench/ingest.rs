@@ -14,21 +14,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use engine::ingest::Ingestor;
-use engine::metrics::Metrics;
 use engine::signing;
 use http_body_util::Full;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
-use super::load;
+use super::{door, load};
 use crate::cli::BenchArgs;
 use crate::output::input_error;
-
-/// The location every benchmark event goes to (none is ever delivered).
-const LOCATION: &str = "BenchLocation00000001";
 
 struct Door {
     address: String,
@@ -71,49 +64,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "--concurrency, --seconds, --batch and --rate must be above 0",
         ));
     }
-    let dir = super::scratch_dir()?;
-    // Nothing is delivered: the GHL address is never called.
-    let database = dir.path().join("bench.db");
-    let connections = crate::local::connections(&database, "http://127.0.0.1:9").await?;
-    let store = Arc::clone(connections.vault().store());
-    let metrics = Arc::new(Metrics::default());
-    let (ingestor, committer) = Ingestor::start(
-        Arc::clone(&store),
-        Arc::new(engine::recipes::Recipes::builtin()),
-        Some(LOCATION.to_owned()),
-        engine::config::PipelineSettings::default().ingest_batch_max,
-        Arc::new(Notify::new()),
-        Arc::clone(&metrics),
-    );
     let secret = signing::generate_secret();
     let key = signing::secret_key(&SecretString::from(secret))?;
-    let router = server::router(server::AppState {
-        connections,
-        connected: None,
-        events: Some(Arc::new(server::EventDoor {
-            ingestor,
-            metrics: Arc::clone(&metrics),
-            store: Arc::clone(&store),
-            keys: vec![key.clone()],
-            allow_unsigned: false,
-            ghl: server::GhlHooks::default(),
-            nifty: Arc::new(server::NiftyRoutes::default()),
-        })),
-    });
-    let listener = server::bind("127.0.0.1:0".parse()?).await?;
-    let address = listener.local_addr()?.to_string();
-    let stop = CancellationToken::new();
-    let serving = tokio::spawn(server::serve(listener, router, stop.clone()));
+    let server = door::start(vec![key.clone()], server::NiftyRoutes::default()).await?;
+    let metrics = Arc::clone(&server.metrics);
     let door = Arc::new(Door {
-        address,
+        address: server.address.clone(),
         key,
         next_event: AtomicU64::new(0),
     });
-    eprintln!(
-        "SQLite at {}; server at http://{}",
-        database.display(),
-        door.address
-    );
 
     let target = |batch: usize| {
         let door = Arc::clone(&door);
@@ -161,9 +120,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "events_per_commit": accepted as f64 / commits.max(1) as f64,
         })
     );
-    stop.cancel();
-    serving.await??;
     drop(door);
-    let _ = tokio::time::timeout(Duration::from_secs(10), committer).await;
+    server.stop().await?;
     Ok(())
 }

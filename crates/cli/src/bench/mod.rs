@@ -14,6 +14,7 @@
 
 mod datastore;
 mod delivery;
+mod door;
 mod http;
 mod ingest;
 mod load;

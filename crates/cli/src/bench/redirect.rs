@@ -14,19 +14,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use engine::config::{ImageSettings, NiftyImagesSettings};
-use engine::ingest::Ingestor;
-use engine::metrics::Metrics;
 use http_body_util::Full;
 use serde_json::json;
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
-use super::load;
+use super::{door, load};
 use crate::cli::BenchArgs;
 use crate::output::input_error;
 
-/// The location every open is recorded for (none is ever delivered).
-const LOCATION: &str = "BenchLocation0000001";
 const IMAGE_URL: &str = "https://img1.niftyimages.com/bench/hero?size=600";
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -35,20 +29,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "--concurrency, --seconds and --rate must be above 0",
         ));
     }
-    let dir = super::scratch_dir()?;
-    let database = dir.path().join("bench.db");
-    // Nothing is delivered: the GHL address is never called.
-    let connections = crate::local::connections(&database, "http://127.0.0.1:9").await?;
-    let store = Arc::clone(connections.vault().store());
-    let metrics = Arc::new(Metrics::default());
-    let (ingestor, committer) = Ingestor::start(
-        Arc::clone(&store),
-        Arc::new(engine::recipes::Recipes::builtin()),
-        Some(LOCATION.to_owned()),
-        engine::config::PipelineSettings::default().ingest_batch_max,
-        Arc::new(Notify::new()),
-        Arc::clone(&metrics),
-    );
     let mut settings = NiftyImagesSettings::default();
     settings.images.insert(
         "hero".into(),
@@ -57,30 +37,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             campaign_id: Some("bench".into()),
         },
     );
-    let router = server::router(server::AppState {
-        connections,
-        connected: None,
-        events: Some(Arc::new(server::EventDoor {
-            ingestor,
-            metrics: Arc::clone(&metrics),
-            store: Arc::clone(&store),
-            keys: Vec::new(),
-            allow_unsigned: false,
-            ghl: server::GhlHooks::default(),
-            nifty: Arc::new(server::NiftyRoutes::new(
-                &settings,
-                Some(LOCATION.to_owned()),
-            )),
-        })),
-    });
-    let listener = server::bind("127.0.0.1:0".parse()?).await?;
-    let address = listener.local_addr()?.to_string();
-    let stop = CancellationToken::new();
-    let serving = tokio::spawn(server::serve(listener, router, stop.clone()));
-    eprintln!(
-        "SQLite at {}; server at http://{address}",
-        database.display()
-    );
+    let nifty = server::NiftyRoutes::new(&settings, Some(door::LOCATION.to_owned()));
+    let server = door::start(Vec::new(), nifty).await?;
+    let address = server.address.clone();
     let next = Arc::new(AtomicU64::new(0));
     let target = Arc::new(load::Target {
         address: address.clone(),
@@ -120,12 +79,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         fixed["max_ms"].as_f64().unwrap_or_default(),
         fixed["errors"],
     );
-    stop.cancel();
-    serving.await??;
     drop(target);
-    // An answer may come before its open's commit (it waits a few milliseconds at most):
-    // count the opens once every commit is done.
-    let _ = tokio::time::timeout(Duration::from_secs(10), committer).await;
+    let metrics = server.stop().await?;
     let recorded = metrics.events_accepted.load(Ordering::Relaxed);
     let repeats = metrics.events_duplicate.load(Ordering::Relaxed);
     let lost = metrics.engagement_lost.load(Ordering::Relaxed);
