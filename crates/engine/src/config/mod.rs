@@ -417,7 +417,9 @@ impl Config {
                 .iter()
                 .find(|s| s.env_variable() == Some(variable))
             {
+                config.set_secret(setting, &value);
                 config.secret_origins.record(setting, SecretOrigin::Env);
+                continue;
             }
             match variable {
                 "NIFTY_GHL_DATABASE_URL" => config.database_url = value,
@@ -430,22 +432,7 @@ impl Config {
                 "NIFTY_GHL_DEFAULT_LOCATION_ID" => {
                     config.pipeline.default_location_id = Some(value)
                 }
-                "NIFTY_GHL_SLACK_WEBHOOK_URL" => {
-                    config.notifications.slack_webhook_url = Some(value)
-                }
-                "NIFTY_GHL_ALERT_WEBHOOK_URL" => config.notifications.webhook_url = Some(value),
-                "NIFTY_GHL_ALERT_WEBHOOK_SECRET" => {
-                    config.notifications.webhook_secret = Some(value)
-                }
                 "NIFTY_GHL_RECIPES_DIR" => config.recipes.dir = PathBuf::from(value),
-                "NIFTY_GHL_NIFTYIMAGES_ACCOUNT_KEY" => config.niftyimages.account_key = Some(value),
-                "NIFTY_GHL_HOOK_SECRETS" => {
-                    config.hooks.secrets = value
-                        .split(',')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                }
                 _ => {}
             }
         }

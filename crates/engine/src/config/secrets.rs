@@ -415,7 +415,7 @@ impl Config {
 
     /// Sets a secret setting to `value` (normalised as [`SecretSetting::normalise`]).
     /// False when the configuration has no place for it.
-    fn set_secret(&mut self, setting: &SecretSetting, value: &str) -> bool {
+    pub(super) fn set_secret(&mut self, setting: &SecretSetting, value: &str) -> bool {
         let value = setting.normalise(value);
         match setting {
             SecretSetting::NiftyAccountKey => self.niftyimages.account_key = Some(value),
