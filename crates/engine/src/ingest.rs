@@ -54,6 +54,16 @@ pub struct Ingestor {
     sender: mpsc::Sender<Request>,
     default_location: Option<String>,
     recipes: Arc<Recipes>,
+    metrics: Arc<Metrics>,
+}
+
+/// What to do with an event a recipe cannot map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unmapped {
+    /// Refuse the whole request: its sender is told what to fix and sends again.
+    Refuse,
+    /// Store the event without jobs, and say so: its source cannot send it again.
+    KeepWithoutJobs,
 }
 
 impl std::fmt::Debug for Request {
@@ -75,12 +85,19 @@ impl Ingestor {
         metrics: Arc<Metrics>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(4_096);
-        let committer = tokio::spawn(commit_loop(store, receiver, batch_max, wake, metrics));
+        let committer = tokio::spawn(commit_loop(
+            store,
+            receiver,
+            batch_max,
+            wake,
+            Arc::clone(&metrics),
+        ));
         (
             Self {
                 sender,
                 default_location,
                 recipes,
+                metrics,
             },
             committer,
         )
@@ -89,6 +106,28 @@ impl Ingestor {
     /// Stores `events` (with the jobs their recipes make) durably. Nothing is stored if any
     /// event has no location or meets a recipe that cannot map it.
     pub async fn submit(&self, events: Vec<Event>, source: &str) -> Result<Receipt, IngestError> {
+        self.submit_as(events, source, Unmapped::Refuse).await
+    }
+
+    /// [`Ingestor::submit`] for sources that cannot send an event again (GHL does not redeliver
+    /// a webhook refused with 4xx; a reconciliation page that failed would stop its checkpoint
+    /// for good): an event a recipe cannot map is stored without jobs, logged with the recipe
+    /// and step, and counted in `nifty_ghl_events_unmapped_total`; the others go on as usual.
+    pub async fn submit_keeping_unmapped(
+        &self,
+        events: Vec<Event>,
+        source: &str,
+    ) -> Result<Receipt, IngestError> {
+        self.submit_as(events, source, Unmapped::KeepWithoutJobs)
+            .await
+    }
+
+    async fn submit_as(
+        &self,
+        events: Vec<Event>,
+        source: &str,
+        unmapped: Unmapped,
+    ) -> Result<Receipt, IngestError> {
         let now = store::now_millis();
         let mut items = Vec::with_capacity(events.len());
         for event in events {
@@ -107,12 +146,20 @@ impl Ingestor {
                     false => Vec::new(),
                 }
             } else {
-                self.recipes
-                    .plan(&event, &location, now)
-                    .map_err(|error| IngestError::Recipe {
-                        event_id: event.id.clone(),
-                        error,
-                    })?
+                match (self.recipes.plan(&event, &location, now), unmapped) {
+                    (Ok(jobs), _) => jobs,
+                    (Err(error), Unmapped::KeepWithoutJobs) => {
+                        tracing::error!(event_id = %event.id, kind = %event.kind, %error, "a recipe cannot map this event; it is stored without jobs: fix the recipe, then reconcile");
+                        Metrics::add(&self.metrics.events_unmapped, 1);
+                        Vec::new()
+                    }
+                    (Err(error), Unmapped::Refuse) => {
+                        return Err(IngestError::Recipe {
+                            event_id: event.id.clone(),
+                            error,
+                        });
+                    }
+                }
             };
             items.push(IngestItem {
                 event: NewEvent {

@@ -17,6 +17,9 @@ pub struct Metrics {
     pub jobs_retried: AtomicU64,
     pub jobs_waited: AtomicU64,
     pub jobs_dead: AtomicU64,
+    /// Events a recipe could not map, stored without jobs (repeats counted too), from sources
+    /// that cannot send them again (GHL's webhooks, reconciliation, the stats poller).
+    pub events_unmapped: AtomicU64,
     /// Image opens and data-source previews dropped: the inbox refused them or no location
     /// was known. The image is still served; only the record is lost.
     pub engagement_lost: AtomicU64,
@@ -64,6 +67,11 @@ impl Metrics {
                 "nifty_ghl_events_refused_total",
                 "Events refused (bad signature, body or schema).",
                 &self.events_refused,
+            ),
+            (
+                "nifty_ghl_events_unmapped_total",
+                "Events stored without jobs: a recipe could not map them (fix it, then reconcile).",
+                &self.events_unmapped,
             ),
             (
                 "nifty_ghl_ingest_commits_total",

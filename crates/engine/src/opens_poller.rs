@@ -70,7 +70,10 @@ pub async fn poll_once(
     let accepted = if events.is_empty() {
         0
     } else {
-        ingestor.submit(events, "opens-poller").await?.accepted()
+        ingestor
+            .submit_keeping_unmapped(events, "opens-poller")
+            .await?
+            .accepted()
     };
     // After the events are stored: a poll that dies in between makes them again, as repeats.
     let now = store::now_millis();

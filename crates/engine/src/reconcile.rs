@@ -174,7 +174,7 @@ pub async fn run_pass(
         if batch.len() >= PAGE || (next.is_none() && !batch.is_empty()) {
             let last = batch.last().and_then(|e| e.occurred_at.clone());
             let receipt = ingestor
-                .submit(std::mem::take(&mut batch), "reconcile")
+                .submit_keeping_unmapped(std::mem::take(&mut batch), "reconcile")
                 .await?;
             pass.accepted += receipt.accepted();
             if let Some(last) = last {

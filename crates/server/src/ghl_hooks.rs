@@ -18,7 +18,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use engine::ghl_events::{self, INSTALL, UNINSTALL};
-use engine::ingest::IngestError;
 use engine::metrics::Metrics;
 use ghl::webhook_signature::WebhookVerifier;
 use serde_json::json;
@@ -187,22 +186,18 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             json!({"error": "/locationId: is required", "pointer": "/locationId"}),
         );
     }
-    let submitted = door.ingestor.submit(vec![event], "ghl").await;
+    // GHL never sends a webhook again after a 4xx: one a recipe cannot map is stored without
+    // jobs (and said loudly) rather than refused and lost. Once the recipe is fixed,
+    // reconciliation (or `nifty-ghl sync`) reads the contact back.
+    let submitted = door
+        .ingestor
+        .submit_keeping_unmapped(vec![event], "ghl")
+        .await;
     match submitted {
         Ok(receipt) => answer(
             StatusCode::OK,
             json!({"accepted": receipt.accepted(), "duplicates": receipt.duplicates()}),
         ),
-        Err(IngestError::Recipe { event_id, error }) => {
-            // A recipe that cannot map a GHL event is a recipe to fix: GHL would send the same
-            // body again, so it is not asked to. Once the recipe is fixed, reconciliation
-            // (or `nifty-ghl sync`) reads the contact back.
-            tracing::error!(%event_id, %error, "a recipe cannot map this GHL webhook; fix the recipe and reconcile");
-            refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"error": format!("event {event_id}: {error}"), "recipe": error.recipe, "step": error.step}),
-            )
-        }
         Err(error) => {
             tracing::error!(%error, "a GHL webhook could not be stored; GHL is asked to send it again");
             again("the webhook could not be stored; nothing was accepted")

@@ -600,3 +600,45 @@ async fn an_opportunity_status_webhook_is_stored_once_and_reaches_a_data_store()
     assert_eq!(writes, 1, "one event, one write");
     service.stop().await;
 }
+
+/// GHL never sends a webhook again after a 4xx: one a recipe cannot map is stored (without
+/// jobs) and counted, not refused and lost; a later one the recipe can map makes its job.
+#[tokio::test]
+async fn a_webhook_a_recipe_cannot_map_is_kept_without_jobs() {
+    const RECIPE: &str = r#"
+name = "phones"
+description = "ContactUpdate: the contact's phone in E.164"
+
+[trigger]
+events = ["ContactUpdate"]
+
+[[steps]]
+action = "ghl.contacts.upsert"
+
+[steps.input]
+email = "{{ event.data.email | default('nobody@example.com') }}"
+phone = "{{ event.data.phone | default('+15550001111') | e164 }}"
+"#;
+    let service = Service::start_with_recipes(1, &[("phones.toml", RECIPE)]).await;
+    let mut bad = webhook("ContactUpdate", "w-unmapped", &service.location, 0);
+    bad["phone"] = json!("call me");
+    let body = serde_json::to_vec(&bad).unwrap();
+    let (status, answer) = service.ghl_hook(&body, Some(&sign(&body))).await;
+    assert_eq!((status, &answer["accepted"]), (200, &json!(1)), "{answer}");
+    assert_eq!(service.stored().await, (1, 0), "stored, without a job");
+    let metrics = &service.pipeline.as_ref().unwrap().metrics;
+    assert_eq!(
+        metrics
+            .events_unmapped
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+
+    let mut good = webhook("ContactUpdate", "w-mapped", &service.location, 0);
+    good["phone"] = json!("+1 415 555 0100");
+    let body = serde_json::to_vec(&good).unwrap();
+    let (status, answer) = service.ghl_hook(&body, Some(&sign(&body))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(service.stored().await, (2, 1));
+    service.stop().await;
+}
