@@ -226,10 +226,12 @@ impl Webhooks {
                     );
                 }
                 let raw = serde_json::to_vec(&body).expect("a JSON value serialises");
-                let signature = self.signer.sign(&raw);
-                let legacy_signature = settings
-                    .legacy_signature
-                    .then(|| self.signer.sign_legacy(&raw));
+                // GHL sent one header or the other: Ed25519 now, RSA before 2026-07-01.
+                let signature = if settings.legacy_signature {
+                    ("x-wh-signature", self.signer.sign_legacy(&raw))
+                } else {
+                    ("x-ghl-signature", self.signer.sign(&raw))
+                };
                 let webhook_id = body["webhookId"].as_str().unwrap_or_default().to_owned();
                 {
                     let mut deliveries = self.deliveries.lock();
@@ -254,7 +256,6 @@ impl Webhooks {
                     webhook_id,
                     raw,
                     signature,
-                    legacy_signature,
                     settings: settings.clone(),
                 };
                 let stop = self.stop.clone();
@@ -275,8 +276,8 @@ struct DeliveryJob {
     url: String,
     webhook_id: String,
     raw: Vec<u8>,
-    signature: String,
-    legacy_signature: Option<String>,
+    /// The signature header and its value.
+    signature: (&'static str, String),
     settings: WebhookSettings,
 }
 
@@ -288,11 +289,7 @@ impl DeliveryJob {
                 .http
                 .post(&self.url)
                 .header("content-type", "application/json");
-            // GHL sent one header or the other: Ed25519 now, RSA before 2026-07-01.
-            request = match &self.legacy_signature {
-                Some(legacy) => request.header("x-wh-signature", legacy),
-                None => request.header("x-ghl-signature", &self.signature),
-            };
+            request = request.header(self.signature.0, &self.signature.1);
             let result = request
                 .timeout(Duration::from_millis(self.settings.timeout_ms))
                 .body(self.raw.clone())

@@ -233,7 +233,7 @@ impl NiftySandbox {
             account_key: seeded.account_key,
             clock,
             log: crate::request_log::RequestLog::default(),
-            renders: Mutex::new(Vec::new()),
+            renders: Mutex::new(std::collections::VecDeque::new()),
         });
         let info = nifty_info(&state);
         let router = routes::router(Arc::clone(&state));
@@ -356,7 +356,7 @@ impl NiftySandbox {
 
     /// Every fetch of a `/render` image URL so far, with its merge-tag values.
     pub fn renders(&self) -> Vec<RenderRecord> {
-        self.state.renders.lock().clone()
+        self.state.renders.lock().iter().cloned().collect()
     }
 
     /// The API calls answered so far, oldest first (bodies included, keys never).

@@ -39,7 +39,8 @@ pub struct NiftyState {
     pub account_key: String,
     pub clock: Clock,
     pub log: RequestLog,
-    pub renders: Mutex<Vec<RenderRecord>>,
+    /// The last [`MAX_RENDERS`] renders, oldest first.
+    pub renders: Mutex<std::collections::VecDeque<RenderRecord>>,
 }
 
 /// Holds every key: its `Debug` shows none.
@@ -57,3 +58,6 @@ impl NiftyState {
         self.clock.now()
     }
 }
+
+/// Renders kept for inspection: a long-running sandbox must not grow without end.
+pub const MAX_RENDERS: usize = 10_000;

@@ -36,11 +36,17 @@ pub async fn render(
     let params = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
-    state.renders.lock().push(RenderRecord {
-        image_url,
-        params,
-        at: now,
-    });
+    {
+        let mut renders = state.renders.lock();
+        if renders.len() >= crate::nifty::state::MAX_RENDERS {
+            renders.pop_front();
+        }
+        renders.push_back(RenderRecord {
+            image_url,
+            params,
+            at: now,
+        });
+    }
     Ok((
         [
             (http::header::CONTENT_TYPE, "image/gif"),
